@@ -1,0 +1,5 @@
+import sys
+
+from diplosim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""The ``diplosim`` command line.
+
+Each subcommand lives with the code it drives and registers itself here through a
+``register(subparsers)`` function that adds its parser and sets ``func`` to a handler taking the
+parsed ``argparse.Namespace`` and returning an exit status. Bad input (:class:`InputError`) prints
+its message and exits 2; any other error prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from diplosim import __version__
+from diplosim.errors import InputError
+
+# Modules that provide ``register(subparsers)``, in the order shown by ``--help``.
+COMMAND_MODULES = (
+    "diplosim.commands.run",
+    "diplosim.commands.scenario",
+    "diplosim.negotiation.cli",
+    "diplosim.experiment.cli",
+    "diplosim.plotting.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="diplosim",
+        description="Negotiation simulation engine for multi-track diplomacy research.",
+    )
+    parser.add_argument("--version", action="version", version=f"diplosim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that command is not part of this build
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        status: int = args.func(args)
+        return status
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: results already written are kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # internal error: one line, no traceback unless asked
+        if os.environ.get("DIPLOSIM_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (set DIPLOSIM_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
