@@ -1,0 +1,113 @@
+"""Channel levels and the rules that move them, as NumPy arrays over all channels.
+
+A channel of kind k at level l (0 = closed) responds to the tension T of its dyad, shifted up by
+the audience costs of its two states unless it is secret (Fearon 1994; Kurizaki 2007 on secret
+diplomacy avoiding audience costs):
+
+    T_eff = T + w_a * mean(audience_cost) * (1 - secrecy_k)
+
+It falls one level with probability p_down = Phi((T_eff - close[k, l]) / noise_k) and, when below
+its ceiling, rises one level with probability p_up = Phi((reopen[k, l+1] - T_eff) / noise_k).
+With noise 0 these are step functions (deterministic thresholds). Because reopen < close at every
+level, a channel has a band of tension where it stays put (hysteresis). Events set levels and
+ceilings (a ceiling of 0 is a funding cut or a ban; levels above a ceiling fall to it at once).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtr
+
+from diplosim.scenario.compile import Compiled
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def crossing_probability(excess: FloatArray, noise: FloatArray) -> FloatArray:
+    """Phi(excess / noise), with the deterministic limit 1[excess > 0] where noise is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = ndtr(np.where(noise > 0, excess / np.where(noise > 0, noise, 1.0), 0.0))
+    return np.where(noise > 0, p, (excess > 0).astype(float))
+
+
+class Channels:
+    """Levels and ceilings of every channel, with vectorised rule updates."""
+
+    def __init__(self, c: Compiled, audience_cost_weight: float, rng: np.random.Generator) -> None:
+        self.c = c
+        self.rng = rng
+        self.level: IntArray = c.level0.copy()
+        self.ceiling: IntArray = c.ceiling0.copy()
+        kinds = c.kinds
+        self.kind = c.channel_kind
+        self.noise = kinds.noise[self.kind]
+        self.audience_cost_weight = audience_cost_weight
+        self.set_audience_costs(c.audience_cost)
+        self.access = 0.5 * (c.actor_access[c.channel_a] + c.actor_access[c.channel_b])
+
+    def set_audience_costs(self, audience_cost: FloatArray) -> None:
+        """Recompute each channel's threshold shift from its two states' audience costs."""
+        c = self.c
+        mean_cost = 0.5 * (
+            audience_cost[c.actor_state[c.channel_a]] + audience_cost[c.actor_state[c.channel_b]]
+        )
+        secrecy = c.kinds.secrecy[self.kind]
+        self.shift = self.audience_cost_weight * mean_cost * (1.0 - secrecy)
+
+    def step(self, tension: FloatArray) -> None:
+        """Move every channel at most one level, by the threshold/hazard rule."""
+        if not len(self.level):
+            return
+        kinds = self.c.kinds
+        t_eff = tension[self.c.channel_dyad] + self.shift
+        lv = self.level
+        u = self.rng.random((2, lv.size))  # always drawn: the stream does not depend on state
+        p_down = crossing_probability(t_eff - kinds.close[self.kind, lv], self.noise)
+        down = (lv > 0) & (u[0] < p_down)
+        up_level = np.minimum(lv + 1, kinds.top[self.kind])
+        p_up = crossing_probability(kinds.reopen[self.kind, up_level] - t_eff, self.noise)
+        up = ~down & (lv < self.ceiling) & (u[1] < p_up)
+        self.level = lv - down + up
+
+    def set_level(self, idx: IntArray, level: int) -> None:
+        top = self.c.kinds.top[self.kind[idx]]
+        self.level[idx] = np.minimum(level, np.minimum(top, self.ceiling[idx]))
+
+    def downgrade(self, idx: IntArray, by: int) -> None:
+        self.level[idx] = np.maximum(self.level[idx] - by, 0)
+
+    def set_ceiling(self, idx: IntArray, level: int) -> None:
+        top = self.c.kinds.top[self.kind[idx]]
+        self.ceiling[idx] = np.minimum(level, top)
+        self.level[idx] = np.minimum(self.level[idx], self.ceiling[idx])
+
+    def capacity(self) -> FloatArray:
+        return self.c.kinds.capacity[self.kind, self.level]
+
+    def flows(self, n_dyads: int) -> tuple[FloatArray, FloatArray]:
+        """Per dyad: flow reaching governments (K) and perception-correcting contact (P).
+
+        K = sum over channels of capacity x tension_effect x mean endpoint access;
+        P = sum of capacity x perception_effect x mean endpoint access.
+        """
+        cap = self.capacity() * self.access
+        kinds = self.c.kinds
+        k = np.bincount(self.c.channel_dyad, weights=cap * kinds.tension_effect[self.kind],
+                        minlength=n_dyads)
+        p = np.bincount(self.c.channel_dyad, weights=cap * kinds.perception_effect[self.kind],
+                        minlength=n_dyads)
+        return k.astype(float), p.astype(float)
+
+    def open_by_dyad_kind(self, n_dyads: int) -> IntArray:
+        """Counts of open channels, shape (n_dyads, n_kinds)."""
+        n_kinds = len(self.c.kinds.names)
+        flat = self.c.channel_dyad * n_kinds + self.kind
+        counts = np.bincount(flat, weights=(self.level > 0), minlength=n_dyads * n_kinds)
+        return counts.astype(np.int64).reshape(n_dyads, n_kinds)
+
+    def missions_at_formal(self, n_dyads: int) -> NDArray[np.bool_]:
+        kinds = self.c.kinds
+        standing = kinds.mission[self.kind] & (self.level >= kinds.formal[self.kind])
+        return np.bincount(self.c.channel_dyad, weights=standing, minlength=n_dyads) > 0

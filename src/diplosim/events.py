@@ -1,0 +1,86 @@
+"""The scenario's timeline: scheduled shocks, channel changes and changes of government.
+
+Events due at step t are applied at the start of step t, before tension and channels update, in
+the order the scenario lists them. Each applied event adds a row to the event log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from diplosim.scenario.compile import CompiledEvent
+from diplosim.scenario.schema import EventType
+
+if TYPE_CHECKING:
+    from diplosim.channels import Channels
+    from diplosim.tension import Tension
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    step: int
+    type: str
+    label: str
+    target: str
+    channels_affected: int
+    detail: str
+
+
+class Timeline:
+    """Events grouped by step."""
+
+    def __init__(self, events: tuple[CompiledEvent, ...], dyad_labels: tuple[str, ...],
+                 state_ids: tuple[str, ...]) -> None:
+        self.by_step: dict[int, list[CompiledEvent]] = defaultdict(list)
+        for ev in events:
+            self.by_step[ev.spec.at].append(ev)
+        self.dyad_labels = dyad_labels
+        self.state_ids = state_ids
+
+    def apply(self, step: int, tension: Tension, channels: Channels,
+              hawkishness: np.ndarray, audience_cost: np.ndarray) -> list[LogEntry]:
+        log: list[LogEntry] = []
+        for ev in self.by_step.get(step, ()):
+            s = ev.spec
+            before = channels.level[ev.channels].copy()
+            target = ""
+            detail = ""
+            match s.type:
+                case EventType.SHOCK:
+                    assert s.magnitude is not None
+                    tension.shock(ev.dyad, s.magnitude)
+                    target = self.dyad_labels[ev.dyad]
+                    detail = f"tension {s.magnitude:+g} -> {tension.tension[ev.dyad]:.3f}"
+                case EventType.SET_LEVEL:
+                    assert s.level is not None
+                    channels.set_level(ev.channels, s.level)
+                    detail = f"level -> {s.level}"
+                case EventType.DOWNGRADE:
+                    assert s.by is not None
+                    channels.downgrade(ev.channels, s.by)
+                    detail = f"down {s.by} level(s)"
+                case EventType.SET_CEILING:
+                    assert s.level is not None
+                    channels.set_ceiling(ev.channels, s.level)
+                    detail = f"ceiling -> {s.level}"
+                case EventType.CHANGE_GOVERNMENT:
+                    changes = []
+                    if s.hawkishness is not None:
+                        hawkishness[ev.state] = s.hawkishness
+                        changes.append(f"hawkishness {s.hawkishness:g}")
+                    if s.audience_cost is not None:
+                        audience_cost[ev.state] = s.audience_cost
+                        changes.append(f"audience_cost {s.audience_cost:g}")
+                    target = self.state_ids[ev.state]
+                    detail = ", ".join(changes) or "new government"
+            if s.channels is not None:
+                target = ", ".join(
+                    f"{k}={v}" for k, v in s.channels.model_dump(exclude_none=True).items()
+                )
+            affected = int(np.count_nonzero(channels.level[ev.channels] != before))
+            log.append(LogEntry(step, s.type.value, s.label, target, affected, detail))
+        return log

@@ -1,0 +1,304 @@
+"""Results of a run as tidy tables, and the pure entry point :func:`simulate`.
+
+Tables of a :class:`RunResult` (one row per observation, long format):
+
+- ``dyads``: step, dyad, state_a, state_b, tension, misperception, communication,
+  mission_closed, connected, redundancy (connected/redundancy are NaN for untracked dyads).
+- ``open_channels``: step, dyad, by ("track" or "kind"), group, open_channels.
+- ``level_changes``: step, channel, level — initial levels at step 0, then every change.
+- ``spells``: one row per channel spell (a maximal run of steps with level > 0): channel, kind,
+  track, dyad, spell, opened, closed (NaN if censored), censored, duration, levels (the sequence
+  of levels held, e.g. "3>2>1"), first_closure (the dyad's first mission closure, NaN if none),
+  opened_since_closure, closed_since_closure (step minus first_closure), open_at_closure.
+- ``events``: step, type, label, target, channels_affected, detail.
+- ``summary``: one row per dyad: first_mission_closure, mission_reopened, closure_steps,
+  continuity_during_closure, mean_redundancy, mean_redundancy_during_closure, final_tension,
+  peak_tension, peak_step, open_at_end_<kind> for each kind.
+- ``channels`` and ``actors``: the static structure (ids, kinds, tracks, ends, access).
+
+Step 0 is the initial state; step t is the state after t steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diplosim.model import DiplomacyModel
+from diplosim.scenario import Scenario
+
+TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """All tables of one replication."""
+
+    scenario_name: str
+    time_unit: str
+    steps: int
+    seed: Any
+    dyads: pd.DataFrame
+    open_channels: pd.DataFrame
+    level_changes: pd.DataFrame
+    spells: pd.DataFrame
+    events: pd.DataFrame
+    summary: pd.DataFrame
+    channels: pd.DataFrame = field(repr=False)
+    actors: pd.DataFrame = field(repr=False)
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name in TABLES:
+            df: pd.DataFrame = getattr(self, name)
+            return df
+        return self.extra[name]
+
+
+def simulate(scenario: Scenario, rng: Any = None, steps: int | None = None) -> RunResult:
+    """Run one replication of ``scenario`` and return its tables. Pure: no I/O."""
+    model = DiplomacyModel(scenario, rng=rng)
+    model.run(steps)
+    return collect(model, seed=rng)
+
+
+def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
+    """Build the result tables from a model that has run."""
+    c = model.diplomacy_scenario.compiled
+    rec = model.recorder
+    n = rec.n
+    steps = np.arange(n)
+    nd = len(c.dyad_labels)
+    labels = np.array(c.dyad_labels, dtype=object)
+    sa = np.array(c.state_ids, dtype=object)[c.dyad_a]
+    sb = np.array(c.state_ids, dtype=object)[c.dyad_b]
+    connected = np.full((n, nd), np.nan)
+    redundancy = np.full((n, nd), np.nan)
+    connected[:, c.tracked_dyads] = rec.connected[:n]
+    redundancy[:, c.tracked_dyads] = rec.redundancy[:n]
+    dyads = pd.DataFrame({
+        "step": np.repeat(steps, nd),
+        "dyad": np.tile(labels, n),
+        "state_a": np.tile(sa, n),
+        "state_b": np.tile(sb, n),
+        "tension": rec.tension[:n].ravel(),
+        "misperception": rec.misperception[:n].ravel(),
+        "communication": rec.flow[:n].ravel(),
+        "mission_closed": rec.mission_closed[:n].ravel().astype(np.int64),
+        "connected": connected.ravel(),
+        "redundancy": redundancy.ravel(),
+    })
+    open_channels = _open_table(model, n, labels)
+    changes = pd.DataFrame({
+        "step": np.concatenate(rec.change_step) if rec.change_step else np.zeros(0, np.int64),
+        "channel": np.array(c.channel_ids, dtype=object)[
+            np.concatenate(rec.change_channel).astype(np.int64)] if rec.change_channel
+        else np.zeros(0, dtype=object),
+        "level": np.concatenate(rec.change_level) if rec.change_level else np.zeros(0, np.int64),
+    })
+    # Step 0 rows hold every channel's initial level.
+    init = pd.DataFrame({"step": 0, "channel": np.array(c.channel_ids, dtype=object),
+                         "level": c.level0})
+    changes = pd.concat([init, changes[changes.step > 0]], ignore_index=True)
+    first_closure = _first_closure(rec.mission_closed[:n])
+    spells = _spells(model, n, first_closure)
+    events = pd.DataFrame(
+        [vars(e) for e in rec.log],
+        columns=["step", "type", "label", "target", "channels_affected", "detail"],
+    )
+    summary = _summary(model, n, connected, redundancy, first_closure)
+    return RunResult(
+        scenario_name=model.diplomacy_scenario.name,
+        time_unit=model.diplomacy_scenario.spec.time_unit,
+        steps=n - 1,
+        seed=seed,
+        dyads=dyads,
+        open_channels=open_channels,
+        level_changes=changes,
+        spells=spells,
+        events=events,
+        summary=summary,
+        channels=channel_table(model.diplomacy_scenario),
+        actors=actor_table(model.diplomacy_scenario),
+    )
+
+
+def _open_table(model: DiplomacyModel, n: int, labels: np.ndarray) -> pd.DataFrame:
+    c = model.diplomacy_scenario.compiled
+    counts = model.recorder.open[:n]  # (n, dyads, kinds)
+    kinds = list(c.kinds.names)
+    tracks = sorted(set(c.kinds.track), key=lambda t: (len(t), t))
+    by_track = np.stack(
+        [counts[:, :, [k for k, tr in enumerate(c.kinds.track) if tr == t]].sum(axis=2)
+         for t in tracks], axis=2) if tracks else np.zeros((n, len(labels), 0), np.int64)
+    frames = []
+    for by, groups, arr in (("track", tracks, by_track), ("kind", kinds, counts)):
+        g = len(groups)
+        if g == 0:
+            continue
+        nd = len(labels)
+        frames.append(pd.DataFrame({
+            "step": np.repeat(np.arange(n), nd * g),
+            "dyad": np.tile(np.repeat(labels, g), n),
+            "by": by,
+            "group": np.tile(np.array(groups, dtype=object), n * nd),
+            "open_channels": arr.reshape(-1),
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["step", "dyad", "by", "group", "open_channels"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _first_closure(mission_closed: np.ndarray) -> np.ndarray:
+    has = mission_closed.any(axis=0)
+    first = mission_closed.argmax(axis=0).astype(float)
+    first[~has] = np.nan
+    return first
+
+
+def _spells(model: DiplomacyModel, n: int, first_closure: np.ndarray) -> pd.DataFrame:
+    c = model.diplomacy_scenario.compiled
+    rec = model.recorder
+    final_step = n - 1
+    order_step = np.concatenate(rec.change_step) if rec.change_step else np.zeros(0, np.int64)
+    order_chan = (np.concatenate(rec.change_channel) if rec.change_channel
+                  else np.zeros(0, np.int64))
+    order_level = np.concatenate(rec.change_level) if rec.change_level else np.zeros(0, np.int64)
+    sort = np.lexsort((order_step, order_chan))
+    changes_by_channel: dict[int, list[tuple[int, int]]] = {}
+    for s, ch, lv in zip(order_step[sort], order_chan[sort], order_level[sort], strict=True):
+        changes_by_channel.setdefault(int(ch), []).append((int(s), int(lv)))
+    rows: list[dict[str, Any]] = []
+    for ch in range(c.n_channels):
+        history = [(0, int(c.level0[ch])), *changes_by_channel.get(ch, [])]
+        d = int(c.channel_dyad[ch])
+        fc = first_closure[d]
+        opened: int | None = None
+        levels: list[int] = []
+        spell = 0
+
+        def close_spell(end: int | None) -> None:
+            nonlocal spell
+            assert opened is not None
+            spell += 1
+            rows.append({
+                "channel": c.channel_ids[ch],
+                "kind": c.kinds.names[c.channel_kind[ch]],
+                "track": c.kinds.track[c.channel_kind[ch]],
+                "dyad": c.dyad_labels[d],
+                "spell": spell,
+                "opened": opened,
+                "closed": np.nan if end is None else end,
+                "censored": end is None,
+                "duration": (final_step if end is None else end) - opened,
+                "levels": ">".join(str(v) for v in levels),
+                "first_closure": fc,
+                "opened_since_closure": opened - fc,
+                "closed_since_closure": (np.nan if end is None else end - fc),
+                "open_at_closure": bool(
+                    not np.isnan(fc) and opened <= fc and (end is None or end > fc)),
+            })
+
+        for step, lv in history:
+            if lv > 0:
+                if opened is None:
+                    opened, levels = step, [lv]
+                elif levels[-1] != lv:
+                    levels.append(lv)
+            elif opened is not None:
+                close_spell(step)
+                opened = None
+        if opened is not None:
+            close_spell(None)
+    return pd.DataFrame(rows, columns=[
+        "channel", "kind", "track", "dyad", "spell", "opened", "closed", "censored", "duration",
+        "levels", "first_closure", "opened_since_closure", "closed_since_closure",
+        "open_at_closure"])
+
+
+def _summary(model: DiplomacyModel, n: int, connected: np.ndarray, redundancy: np.ndarray,
+             first_closure: np.ndarray) -> pd.DataFrame:
+    c = model.diplomacy_scenario.compiled
+    rec = model.recorder
+    closed = rec.mission_closed[:n].astype(bool)
+    tension = rec.tension[:n]
+    closure_steps = closed.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        continuity = np.where(closure_steps > 0,
+                              np.nansum(np.where(closed, connected, 0.0), axis=0)
+                              / np.maximum(closure_steps, 1), np.nan)
+        red_closure = np.where(closure_steps > 0,
+                               np.nansum(np.where(closed, redundancy, 0.0), axis=0)
+                               / np.maximum(closure_steps, 1), np.nan)
+    untracked = np.ones(len(c.dyad_labels), dtype=bool)
+    untracked[c.tracked_dyads] = False
+    continuity[untracked] = np.nan
+    red_closure[untracked] = np.nan
+    reopened = np.full(len(c.dyad_labels), np.nan)
+    for d in np.flatnonzero(~np.isnan(first_closure)):
+        after = np.flatnonzero(~closed[int(first_closure[d]):, d])
+        if after.size:
+            reopened[d] = first_closure[d] + after[0]
+    valid = ~np.isnan(redundancy)
+    counts = valid.sum(axis=0)
+    mean_redundancy = np.where(
+        counts > 0, np.where(valid, redundancy, 0.0).sum(axis=0) / np.maximum(counts, 1), np.nan)
+    out = pd.DataFrame({
+        "dyad": list(c.dyad_labels),
+        "state_a": [c.state_ids[i] for i in c.dyad_a],
+        "state_b": [c.state_ids[i] for i in c.dyad_b],
+        "first_mission_closure": first_closure,
+        "mission_reopened": reopened,
+        "closure_steps": closure_steps.astype(np.int64),
+        "continuity_during_closure": continuity,
+        "mean_redundancy": mean_redundancy,
+        "mean_redundancy_during_closure": red_closure,
+        "final_tension": tension[-1],
+        "peak_tension": tension.max(axis=0),
+        "peak_step": tension.argmax(axis=0).astype(np.int64),
+    })
+    final_open = rec.open[n - 1]
+    for k, name in enumerate(c.kinds.names):
+        out[f"open_at_end_{name}"] = final_open[:, k]
+    return out
+
+
+def channel_table(scenario: Scenario) -> pd.DataFrame:
+    c = scenario.compiled
+    ids = np.array(c.actor_ids, dtype=object)
+    return pd.DataFrame({
+        "channel": list(c.channel_ids),
+        "kind": [c.kinds.names[k] for k in c.channel_kind],
+        "track": [c.kinds.track[k] for k in c.channel_kind],
+        "dyad": [c.dyad_labels[d] for d in c.channel_dyad],
+        "actor_a": ids[c.channel_a] if c.n_channels else [],
+        "actor_b": ids[c.channel_b] if c.n_channels else [],
+        "via": [c.actor_ids[v] if v >= 0 else None for v in c.channel_via],
+        "initial_level": c.level0,
+        "top_level": c.kinds.top[c.channel_kind] if c.n_channels else [],
+        "mission": c.kinds.mission[c.channel_kind] if c.n_channels else [],
+    })
+
+
+def actor_table(scenario: Scenario) -> pd.DataFrame:
+    c = scenario.compiled
+    govs = pd.DataFrame({
+        "actor": [f"{s}.government" for s in c.state_ids],
+        "state": list(c.state_ids),
+        "kind": "government",
+        "tracks": "1",
+        "access": 1.0,
+        "government": True,
+    })
+    actors = pd.DataFrame({
+        "actor": list(c.actor_ids),
+        "state": [c.state_ids[s] if s >= 0 else None for s in c.actor_state],
+        "kind": list(c.actor_kind),
+        "tracks": [",".join(t) for t in c.actor_tracks],
+        "access": c.actor_access,
+        "government": False,
+    })
+    return pd.concat([govs, actors], ignore_index=True)

@@ -1,0 +1,472 @@
+"""Check cross-references in a validated scenario and expand it into arrays.
+
+:func:`compile_spec` turns a :class:`ScenarioSpec` into a :class:`Compiled` scenario: index maps,
+per-actor and per-channel NumPy arrays, per-kind rule tables, and events with their target
+channels resolved. Generation rules are expanded deterministically (round-robin over matching
+actors), so a scenario's structure does not depend on the replication seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from diplosim.errors import InputError, Problem
+from diplosim.scenario.schema import (
+    TAXONOMIES,
+    ChannelKindSpec,
+    EventSpec,
+    EventType,
+    ScenarioSpec,
+    Selector,
+)
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+def dyad_label(a: str, b: str) -> str:
+    return f"{a}-{b}"
+
+
+@dataclass(frozen=True)
+class KindTable:
+    """Per-kind rule parameters, as arrays indexed [kind] or [kind, level] (levels 0..max)."""
+
+    names: tuple[str, ...]
+    track: tuple[str, ...]
+    ladders: tuple[tuple[str, ...], ...]
+    top: IntArray  # top level per kind
+    formal: IntArray  # formal relations level per kind
+    mission: NDArray[np.bool_]
+    close: FloatArray  # [kind, level]: tension above which the level falls (inf at level 0)
+    reopen: FloatArray  # [kind, level]: tension below which the level is regained (-inf at 0)
+    capacity: FloatArray  # [kind, level]: communication capacity (0 at level 0)
+    noise: FloatArray
+    secrecy: FloatArray
+    tension_effect: FloatArray
+    perception_effect: FloatArray
+
+
+@dataclass(frozen=True)
+class CompiledEvent:
+    spec: EventSpec
+    channels: IntArray  # target channel indices (empty for non-channel events)
+    dyad: int  # dyad index for shocks, else -1
+    state: int  # state index for change_government, else -1
+
+
+@dataclass(frozen=True)
+class Compiled:
+    state_ids: tuple[str, ...]
+    capability: FloatArray
+    hawkishness: FloatArray
+    audience_cost: FloatArray
+    dyad_a: IntArray
+    dyad_b: IntArray
+    dyad_labels: tuple[str, ...]
+    tension0: FloatArray
+    baseline: FloatArray
+    misperception0: FloatArray
+    actor_ids: tuple[str, ...]
+    actor_state: IntArray  # -1 for third parties
+    actor_kind: tuple[str, ...]
+    actor_tracks: tuple[tuple[str, ...], ...]
+    actor_access: FloatArray
+    actor_credibility: FloatArray
+    actor_openness: FloatArray
+    actor_rigidity: FloatArray
+    kinds: KindTable
+    channel_ids: tuple[str, ...]
+    channel_kind: IntArray
+    channel_a: IntArray
+    channel_b: IntArray
+    channel_via: IntArray  # -1 when direct
+    channel_dyad: IntArray
+    level0: IntArray
+    ceiling0: IntArray
+    events: tuple[CompiledEvent, ...]
+    tracked_dyads: IntArray
+    dyad_index: dict[tuple[int, int], int] = field(repr=False)
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channel_ids)
+
+    def dyad_of(self, a: str, b: str) -> int:
+        i, j = self.state_ids.index(a), self.state_ids.index(b)
+        return self.dyad_index[(min(i, j), max(i, j))]
+
+
+class _Errors:
+    def __init__(self, lines: dict[str, int]) -> None:
+        self.problems: list[Problem] = []
+        self.lines = lines
+
+    def add(self, path: str, message: str, value: Any = None, allowed: str = "") -> None:
+        line = None
+        probe = path
+        while line is None:
+            line = self.lines.get(probe)
+            if not probe:
+                break
+            probe = probe.rpartition(".")[0]
+        self.problems.append(
+            Problem(message, path=path, value=value, allowed=allowed, line=line, has_value=True)
+        )
+
+
+def _kind_table(spec: ScenarioSpec) -> KindTable:
+    kinds = list(spec.channels.items())
+    n = len(kinds)
+    width = max((len(k.ladder) for _, k in kinds), default=2)
+    close = np.full((n, width), np.inf)
+    reopen = np.full((n, width), -np.inf)
+    capacity = np.zeros((n, width))
+    top = np.zeros(n, dtype=np.int64)
+    formal = np.zeros(n, dtype=np.int64)
+    for i, (_, k) in enumerate(kinds):
+        n_open = len(k.ladder) - 1
+        top[i] = n_open
+        formal[i] = k.formal_level or n_open
+        close[i, 1 : n_open + 1] = k.per_level(k.close_threshold)
+        reopen[i, 1 : n_open + 1] = k.per_level(k.reopen_threshold)
+        if isinstance(k.capacity, list):
+            capacity[i, 1 : n_open + 1] = k.capacity
+        else:  # linear in level up to the given top capacity
+            capacity[i, 1 : n_open + 1] = k.capacity * np.arange(1, n_open + 1) / n_open
+    return KindTable(
+        names=tuple(name for name, _ in kinds),
+        track=tuple(k.track for _, k in kinds),
+        ladders=tuple(tuple(k.ladder) for _, k in kinds),
+        top=top,
+        formal=formal,
+        mission=np.array([k.mission for _, k in kinds], dtype=bool),
+        close=close,
+        reopen=reopen,
+        capacity=capacity,
+        noise=np.array([k.noise for _, k in kinds], dtype=float),
+        secrecy=np.array([k.secrecy for _, k in kinds], dtype=float),
+        tension_effect=np.array([k.tension_effect for _, k in kinds], dtype=float),
+        perception_effect=np.array([k.perception_effect for _, k in kinds], dtype=float),
+    )
+
+
+def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) -> Compiled:
+    """Resolve references and expand rules; raise :class:`InputError` listing every problem."""
+    err = _Errors(lines)
+    tracks = TAXONOMIES[spec.taxonomy]
+    track_help = f"tracks of the {spec.taxonomy.value} taxonomy: {', '.join(tracks)}"
+
+    # States and dyads.
+    state_ids = [s.id for s in spec.states]
+    state_index: dict[str, int] = {}
+    for i, s in enumerate(spec.states):
+        if s.id in state_index:
+            err.add(f"states.{i}.id", "duplicate state id", s.id, "each state id once")
+        state_index.setdefault(s.id, i)
+    state_help = "a state id: " + ", ".join(state_ids[:12]) + (" ..." if len(state_ids) > 12 else "")
+
+    def state_ref(path: str, sid: str) -> int:
+        if sid not in state_index:
+            err.add(path, f"unknown state {sid!r}", sid, state_help)
+            return -1
+        return state_index[sid]
+
+    pairs = list(combinations(range(len(state_ids)), 2))
+    dyad_index = {p: d for d, p in enumerate(pairs)}
+    n_dyads = len(pairs)
+    tension0 = np.full(n_dyads, spec.tension.initial)
+    baseline = np.full(n_dyads, spec.tension.baseline)
+    mis0 = np.full(n_dyads, spec.tension.misperception.initial)
+
+    def dyad_ref(path: str, pair: tuple[str, str]) -> int:
+        i, j = state_ref(f"{path}.0", pair[0]), state_ref(f"{path}.1", pair[1])
+        if i < 0 or j < 0:
+            return -1
+        if i == j:
+            err.add(path, "a dyad needs two different states", list(pair))
+            return -1
+        return dyad_index[(min(i, j), max(i, j))]
+
+    for n, d in enumerate(spec.dyads):
+        k = dyad_ref(f"dyads.{n}.states", d.states)
+        if k >= 0:
+            if d.initial is not None:
+                tension0[k] = d.initial
+            if d.baseline is not None:
+                baseline[k] = d.baseline
+            if d.misperception is not None:
+                mis0[k] = d.misperception
+
+    # Actors.
+    a_ids: list[str] = []
+    a_state: list[int] = []
+    a_kind: list[str] = []
+    a_tracks: list[tuple[str, ...]] = []
+    a_num: list[tuple[float, float, float, float]] = []
+    actor_index: dict[str, int] = {}
+
+    def add_actor(path: str, aid: str, st: int, kind: str, trk: list[str], nums: Any) -> None:
+        if aid in actor_index:
+            err.add(path, f"duplicate actor id {aid!r}", aid, "each actor id once")
+            return
+        for t_i, t in enumerate(trk):
+            if t not in tracks:
+                err.add(f"{path}.tracks.{t_i}", f"unknown track {t!r}", t, track_help)
+        actor_index[aid] = len(a_ids)
+        a_ids.append(aid)
+        a_state.append(st)
+        a_kind.append(kind)
+        a_tracks.append(tuple(trk))
+        a_num.append((nums.access, nums.credibility, nums.openness, nums.rigidity))
+
+    for i, a in enumerate(spec.actors.listed):
+        st = -1 if a.state is None else state_ref(f"actors.list.{i}.state", a.state)
+        add_actor(f"actors.list.{i}", a.id, st, a.kind, a.tracks, a)
+    for r_i, rule in enumerate(spec.actors.generate):
+        path = f"actors.generate.{r_i}"
+        targets = (
+            state_ids
+            if rule.states == "all"
+            else [s for k, s in enumerate(rule.states) if state_ref(f"{path}.states.{k}", s) >= 0]
+        )
+        for sid in targets:
+            for c in range(rule.count):
+                add_actor(path, f"{sid}_{rule.kind}_{c + 1}", state_index[sid], rule.kind,
+                          rule.tracks, rule)
+
+    # Channel kinds and channels.
+    kinds = _kind_table(spec)
+    kind_names = list(spec.channels)
+    for name, k in spec.channels.items():
+        if k.track not in tracks:
+            err.add(f"channels.{name}.track", f"unknown track {k.track!r}", k.track, track_help)
+
+    by_state_matching: dict[tuple[int, str | None, str | None], list[int]] = {}
+
+    def matching(state: int, sel: Selector) -> list[int]:
+        key = (state, sel.kind, sel.track)
+        if key not in by_state_matching:
+            by_state_matching[key] = [
+                i for i in range(len(a_ids))
+                if a_state[i] == state
+                and (sel.kind is None or a_kind[i] == sel.kind)
+                and (sel.track is None or sel.track in a_tracks[i])
+            ]
+        return by_state_matching[key]
+
+    c_ids: list[str] = []
+    c_kind: list[int] = []
+    c_a: list[int] = []
+    c_b: list[int] = []
+    c_via: list[int] = []
+    c_dyad: list[int] = []
+    c_level: list[int] = []
+    c_ceiling: list[int] = []
+    channel_index: dict[str, int] = {}
+
+    def via_ref(path: str, via: str | None) -> int:
+        if via is None:
+            return -1
+        if via not in actor_index:
+            err.add(path, f"unknown actor {via!r}", via, "the id of a third-party actor")
+            return -2
+        v = actor_index[via]
+        if a_state[v] != -1:
+            err.add(path, f"actor {via!r} belongs to a state", via,
+                    "a third party (an actor with state: null)")
+            return -2
+        return v
+
+    def levels(path: str, k: int, level: int | None, max_level: int | None) -> tuple[int, int]:
+        top = int(kinds.top[k])
+        lv = top if level is None else level
+        if lv > top:
+            err.add(f"{path}.level", f"level {lv} is above the top of the {kind_names[k]} ladder",
+                    lv, f"0 to {top} ({', '.join(kinds.ladders[k])})")
+        ceil = lv if max_level is None else max_level
+        if max_level is None and lv == 0:
+            ceil = top
+        if ceil > top:
+            err.add(f"{path}.max_level", f"max_level {ceil} is above the top of the ladder", ceil,
+                    f"0 to {top}")
+        return lv, ceil
+
+    def add_channel(cid: str, path: str, k: int, a: int, b: int, via: int, lv: int,
+                    ceil: int) -> None:
+        if cid in channel_index:
+            err.add(path, f"duplicate channel id {cid!r}", cid, "each channel id once")
+            return
+        sa, sb = a_state[a], a_state[b]
+        channel_index[cid] = len(c_ids)
+        c_ids.append(cid)
+        c_kind.append(k)
+        c_a.append(a)
+        c_b.append(b)
+        c_via.append(via)
+        c_dyad.append(dyad_index[(min(sa, sb), max(sa, sb))])
+        c_level.append(lv)
+        c_ceiling.append(ceil)
+
+    for k, (name, kind) in enumerate(spec.channels.items()):
+        _links(kind, name, k, err, actor_index, a_state, via_ref, levels, add_channel)
+        for r_i, rule in enumerate(kind.generate):
+            path = f"channels.{name}.generate.{r_i}"
+            pairs_for_rule: list[tuple[int, int]] = []
+            if rule.dyads == "all":
+                pairs_for_rule = pairs
+            else:
+                for d_i, pair in enumerate(rule.dyads):
+                    d = dyad_ref(f"{path}.dyads.{d_i}", pair)
+                    if d >= 0:
+                        pairs_for_rule.append((state_index[pair[0]], state_index[pair[1]]))
+            via = via_ref(f"{path}.via", rule.via)
+            lv, ceil = levels(path, k, rule.level, rule.max_level)
+            for si, sj in pairs_for_rule:
+                left, right = matching(si, rule.from_), matching(sj, rule.to)
+                if not left or not right:
+                    who = state_ids[si] if not left else state_ids[sj]
+                    side = "from" if not left else "to"
+                    sel = rule.from_ if not left else rule.to
+                    err.add(f"{path}.{side}", f"no actor of state {who!r} matches this selector",
+                            sel.model_dump(exclude_none=True),
+                            "a kind and/or track that some actor of each state has")
+                    continue
+                for c in range(rule.count):
+                    a, b = left[c % len(left)], right[c % len(right)]
+                    cid = f"{name}_{state_ids[si]}_{state_ids[sj]}_{r_i + 1}_{c + 1}"
+                    add_channel(cid, path, k, a, b, max(via, -1), lv, ceil)
+
+    # Events.
+    events: list[CompiledEvent] = []
+    c_kind_arr = np.array(c_kind, dtype=np.int64)
+    c_dyad_arr = np.array(c_dyad, dtype=np.int64)
+    c_via_arr = np.array(c_via, dtype=np.int64)
+    kind_tracks = np.array(kinds.track + ("",), dtype=object)
+    for e_i, ev in enumerate(spec.events):
+        path = f"events.{e_i}"
+        if ev.at > spec.steps:
+            err.add(f"{path}.at", f"event at step {ev.at} is after the last step", ev.at,
+                    f"1 to steps ({spec.steps})")
+        dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
+        state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
+        targets = np.zeros(0, dtype=np.int64)
+        if ev.channels is not None:
+            mask = np.ones(len(c_ids), dtype=bool)
+            t = ev.channels
+            if t.kind is not None:
+                if t.kind not in kind_names:
+                    err.add(f"{path}.channels.kind", f"unknown channel kind {t.kind!r}", t.kind,
+                            "a kind defined under channels: " + ", ".join(kind_names))
+                else:
+                    mask &= c_kind_arr == kind_names.index(t.kind)
+                    top = int(kinds.top[kind_names.index(t.kind)])
+                    if ev.level is not None and ev.level > top:
+                        err.add(f"{path}.level", f"level {ev.level} is above the top of the "
+                                f"{t.kind} ladder", ev.level, f"0 to {top}")
+            if t.track is not None:
+                if t.track not in tracks:
+                    err.add(f"{path}.channels.track", f"unknown track {t.track!r}", t.track,
+                            track_help)
+                mask &= kind_tracks[c_kind_arr] == t.track
+            if t.dyad is not None:
+                d = dyad_ref(f"{path}.channels.dyad", t.dyad)
+                mask &= c_dyad_arr == d
+            if t.via is not None:
+                v = via_ref(f"{path}.channels.via", t.via)
+                mask &= c_via_arr == v
+            if t.ids is not None:
+                idmask = np.zeros(len(c_ids), dtype=bool)
+                for k_i, cid in enumerate(t.ids):
+                    if cid not in channel_index:
+                        err.add(f"{path}.channels.ids.{k_i}", f"unknown channel {cid!r}", cid,
+                                "the id of a channel (links: id, or a generated id)")
+                    else:
+                        idmask[channel_index[cid]] = True
+                mask &= idmask
+            targets = np.flatnonzero(mask).astype(np.int64)
+        elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT):
+            err.add(path, "needs channels", None)
+        events.append(CompiledEvent(spec=ev, channels=targets, dyad=dyad, state=state))
+
+    # Dyads whose connectivity is tracked.
+    if spec.metrics.dyads == "all":
+        tracked = np.arange(n_dyads, dtype=np.int64)
+    else:
+        tracked = np.array(
+            [d for i, p in enumerate(spec.metrics.dyads)
+             if (d := dyad_ref(f"metrics.dyads.{i}", p)) >= 0],
+            dtype=np.int64,
+        )
+
+    if err.problems:
+        raise InputError(err.problems, source=source)
+
+    num = np.array(a_num, dtype=float).reshape(-1, 4)
+    return Compiled(
+        state_ids=tuple(state_ids),
+        capability=np.array([s.capability for s in spec.states], dtype=float),
+        hawkishness=np.array([s.hawkishness for s in spec.states], dtype=float),
+        audience_cost=np.array([s.audience_cost for s in spec.states], dtype=float),
+        dyad_a=np.array([p[0] for p in pairs], dtype=np.int64),
+        dyad_b=np.array([p[1] for p in pairs], dtype=np.int64),
+        dyad_labels=tuple(dyad_label(state_ids[i], state_ids[j]) for i, j in pairs),
+        tension0=tension0,
+        baseline=baseline,
+        misperception0=mis0,
+        actor_ids=tuple(a_ids),
+        actor_state=np.array(a_state, dtype=np.int64),
+        actor_kind=tuple(a_kind),
+        actor_tracks=tuple(a_tracks),
+        actor_access=num[:, 0].copy(),
+        actor_credibility=num[:, 1].copy(),
+        actor_openness=num[:, 2].copy(),
+        actor_rigidity=num[:, 3].copy(),
+        kinds=kinds,
+        channel_ids=tuple(c_ids),
+        channel_kind=c_kind_arr,
+        channel_a=np.array(c_a, dtype=np.int64),
+        channel_b=np.array(c_b, dtype=np.int64),
+        channel_via=c_via_arr,
+        channel_dyad=c_dyad_arr,
+        level0=np.array(c_level, dtype=np.int64),
+        ceiling0=np.array(c_ceiling, dtype=np.int64),
+        events=tuple(events),
+        tracked_dyads=tracked,
+        dyad_index=dyad_index,
+    )
+
+
+def _links(kind: ChannelKindSpec, name: str, k: int, err: _Errors, actor_index: dict[str, int],
+           a_state: list[int], via_ref: Any, levels: Any, add_channel: Any) -> None:
+    """Add the channels a kind lists one by one."""
+    for l_i, link in enumerate(kind.links):
+        path = f"channels.{name}.links.{l_i}"
+        ends: list[int] = []
+        for e_i, aid in enumerate(link.between):
+            if aid not in actor_index:
+                err.add(f"{path}.between.{e_i}", f"unknown actor {aid!r}", aid,
+                        "the id of an actor (actors.list or a generated id STATE_KIND_N)")
+            else:
+                ends.append(actor_index[aid])
+        if len(ends) != 2:
+            continue
+        sa, sb = a_state[ends[0]], a_state[ends[1]]
+        if sa < 0 or sb < 0:
+            err.add(f"{path}.between", "a channel joins actors of two states; a third party "
+                    "carries it with via:", list(link.between),
+                    "two actors that belong to different states")
+            continue
+        if sa == sb:
+            err.add(f"{path}.between", "both ends belong to the same state", list(link.between),
+                    "two actors that belong to different states")
+            continue
+        via = via_ref(f"{path}.via", link.via)
+        lv, ceil = levels(path, k, link.level, link.max_level)
+        cid = link.id or f"{name}_{link.between[0]}_{link.between[1]}_{l_i + 1}"
+        add_channel(cid, path, k, ends[0], ends[1], max(via, -1), lv, ceil)

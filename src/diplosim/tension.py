@@ -1,0 +1,64 @@
+"""Dyadic tension and misperception, updated for all dyads at once.
+
+Equations (docs/model.md, "Tension"), for dyad d at step t, with K the communication flow that
+reached the two governments in the previous step and P the contact that corrects perceptions:
+
+    T' = T + drift (B - T) + escalation H m (1 - T) - deescalation K/(K + h) T + noise e + shocks
+    m' = m + growth T (1 - m) - learning P/(P + h) m
+
+both clipped to [0, 1]; H is the mean hawkishness of the two states, B the baseline, e ~ N(0, 1).
+Sources: drift to a baseline and escalation from misperception follow Richardson-type arms-race
+dynamics and Jervis (1976) on misperception; de-escalation by communication follows the contact
+literature summarised in the domain brief (Davidson & Montville 1981; Kelman 1995). The saturating
+K/(K + h) is an assumption: extra channels help less and less.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from diplosim.scenario.schema import TensionSpec
+
+FloatArray = NDArray[np.float64]
+
+
+class Tension:
+    """Tension ``T`` and misperception ``m`` per dyad, as arrays."""
+
+    def __init__(
+        self,
+        spec: TensionSpec,
+        tension0: FloatArray,
+        baseline: FloatArray,
+        misperception0: FloatArray,
+        hawkishness: FloatArray,
+        rng: np.random.Generator,
+    ) -> None:
+        self.spec = spec
+        self.tension = tension0.astype(float).copy()
+        self.misperception = misperception0.astype(float).copy()
+        self.baseline = baseline.astype(float).copy()
+        self.hawkishness = hawkishness  # mean hawkishness of each dyad's two states
+        self.rng = rng
+
+    def shock(self, dyad: int, magnitude: float) -> None:
+        """An event's shock: tension jumps at once (clipped), before this step's update."""
+        self.tension[dyad] = np.clip(self.tension[dyad] + magnitude, 0.0, 1.0)
+
+    def step(self, flow: FloatArray, contact: FloatArray) -> None:
+        s = self.spec
+        t, m = self.tension, self.misperception
+        h = s.half_saturation
+        noise = s.noise * self.rng.standard_normal(t.shape) if s.noise > 0 else 0.0
+        t_new = (
+            t
+            + s.drift * (self.baseline - t)
+            + s.escalation * self.hawkishness * m * (1.0 - t)
+            - s.deescalation * flow / (flow + h) * t
+            + noise
+        )
+        mp = s.misperception
+        m_new = m + mp.growth * t * (1.0 - m) - mp.learning * contact / (contact + h) * m
+        self.tension = np.clip(t_new, 0.0, 1.0)
+        self.misperception = np.clip(m_new, 0.0, 1.0)
