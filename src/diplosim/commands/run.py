@@ -1,0 +1,159 @@
+"""``diplosim run``: replications of one scenario, a summary table and a results folder."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diplosim.errors import InputError
+from diplosim.overrides import parse_assignments
+from diplosim.progress import Progress
+from diplosim.replicate import replication_seeds, seed_label
+from diplosim.results import simulate
+from diplosim.runset import combine, command_line, now, versions, write_runset
+from diplosim.scenario import Scenario, load_scenario
+
+DEFAULT_SEED = 12345
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
+                       description="Validate and run a scenario file; print a summary table "
+                       "and write a results folder (Parquet + CSV, provenance, figures).")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--reps", type=int, default=10, help="replications (default 10)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="root seed (default: the scenario's seed, else 12345)")
+    p.add_argument("--steps", type=int, default=None, help="override the scenario's steps")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a field by dotted path, e.g. channels.backchannel.noise=0.1")
+    p.add_argument("--out", default=None,
+                   help="results folder (default results/<scenario name>)")
+    p.add_argument("--no-csv", action="store_true", help="write Parquet only")
+    p.add_argument("--no-plots", action="store_true", help="do not draw the standard figures")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary")
+    p.set_defaults(func=run_command)
+
+
+def prepare(path: str, overrides: list[str], steps: int | None) -> Scenario:
+    sets = parse_assignments(overrides)
+    if steps is not None:
+        sets["steps"] = steps
+    return load_scenario(path, sets)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.reps < 1:
+        raise InputError.single("must be at least 1", source="--reps", value=args.reps,
+                                allowed="a positive integer")
+    if args.seed is not None and args.seed < 0:
+        raise InputError.single("must be non-negative", source="--seed", value=args.seed)
+    started = now()
+    scenario = prepare(args.scenario, args.overrides, args.steps)
+    root = args.seed if args.seed is not None else (scenario.spec.seed or DEFAULT_SEED)
+    seeds = replication_seeds(root, args.reps)
+    progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
+    results = []
+    for seq in seeds:
+        results.append(simulate(scenario, rng=seq))
+        progress.update()
+    labels = [seed_label(s) for s in seeds]
+    tables = combine(results, labels)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    provenance = {
+        "kind": "run",
+        "scenario": {
+            "name": scenario.name,
+            "source": scenario.source,
+            "sha256": scenario.sha256,
+            "overrides": dict(scenario.overrides),
+            "time_unit": scenario.spec.time_unit,
+            "steps": scenario.steps,
+            "text": scenario.text,
+        },
+        "root_seed": root,
+        "replications": args.reps,
+        "seeds": labels,
+        "versions": versions(),
+        "command": command_line(),
+        "started": started,
+        "finished": now(),
+    }
+    write_runset(out, tables, provenance, csv=not args.no_csv)
+    figures: list[Path] = []
+    if not args.no_plots:
+        figures = _draw(out)
+    if not args.quiet:
+        print(summary_text(scenario, tables["summary"], args.reps, root))
+        print(f"\nresults: {out}/ ({', '.join(sorted(tables))} as Parquet"
+              f"{' + CSV' if not args.no_csv else ''}; provenance.json)")
+        if figures:
+            print(f"figures: {len(figures)} in {out}/figures/")
+    return 0
+
+
+def _draw(out: Path) -> list[Path]:
+    try:
+        plotting = importlib.import_module("diplosim.plotting")
+    except ModuleNotFoundError:
+        return []
+    draw = getattr(plotting, "write_run_figures", None)
+    if draw is None:
+        return []
+    paths: list[Path] = draw(out)
+    return paths
+
+
+def _spread(values: pd.Series, fmt: str = "{:.2f}") -> str:
+    v = values.dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return "—"
+    if v.size == 1:
+        return fmt.format(v[0])
+    return (f"{fmt.format(v.mean())} ± {fmt.format(v.std(ddof=1))} "
+            f"[{fmt.format(v.min())}–{fmt.format(v.max())}]")
+
+
+def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int) -> str:
+    """Per dyad: mission closure, continuity during closure, redundancy, channels open at end."""
+    unit = scenario.spec.time_unit
+    lines = [f"{scenario.name}: {reps} replications x {scenario.steps} {unit}s, root seed {root}",
+             "values: mean ± sd [min–max] over replications", ""]
+    kinds = [c.removeprefix("open_at_end_") for c in summary.columns
+             if c.startswith("open_at_end_")]
+    dyads = list(dict.fromkeys(summary["dyad"]))
+    shown = [d for d in dyads if summary.loc[summary.dyad == d, "closure_steps"].sum() > 0]
+    if not shown:
+        shown = dyads[:10]
+    for dyad in shown[:20]:
+        s = summary[summary.dyad == dyad]
+        closed = s["first_mission_closure"]
+        n_closed = int(closed.notna().sum())
+        rows = [
+            ("missions closed (replications)", f"{n_closed}/{len(s)}"),
+            (f"first mission closure ({unit})", _spread(closed, "{:.1f}")),
+            (f"missions restored ({unit})", _spread(s["mission_reopened"], "{:.1f}")
+             + (f"  ({int(s['mission_reopened'].notna().sum())}/{n_closed} restored)"
+                if n_closed else "")),
+            ("continuity during closure", _spread(s["continuity_during_closure"])),
+            ("mean redundancy", _spread(s["mean_redundancy"])),
+            ("mean redundancy during closure", _spread(s["mean_redundancy_during_closure"])),
+            ("peak tension", _spread(s["peak_tension"])),
+        ]
+        rows += [(f"open at end: {k}", _spread(s[f"open_at_end_{k}"], "{:.1f}")) for k in kinds]
+        width = max(len(r[0]) for r in rows)
+        lines.append(f"dyad {dyad}")
+        lines += [f"  {name:<{width}}  {value}" for name, value in rows]
+        lines.append("")
+    if len(shown) > 20:
+        lines.append(f"... {len(shown) - 20} more dyads in summary.parquet")
+    return "\n".join(lines).rstrip()
+
+
+def mean_or_nan(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
