@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Set up diplosim on this machine: find a Python >= 3.12, create .venv, install the package
+# with its test tools. Safe to run again: it reinstalls only when pyproject.toml changed.
+# Usage: scripts/bootstrap.sh            (prints the venv's python path on the last line)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+
+python_ok() {  # $1: interpreter; true when it runs and is >= 3.12
+  "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+}
+
+find_python() {
+  if [ -n "${DIPLOSIM_PYTHON:-}" ] && python_ok "$DIPLOSIM_PYTHON"; then
+    echo "$DIPLOSIM_PYTHON"; return 0
+  fi
+  local c
+  for c in python3.13 python3.12 python3 python; do
+    if command -v "$c" >/dev/null 2>&1 && python_ok "$(command -v "$c")"; then
+      command -v "$c"; return 0
+    fi
+  done
+  local pyenv_root="${PYENV_ROOT:-}"
+  if [ -z "$pyenv_root" ] && command -v pyenv >/dev/null 2>&1; then
+    pyenv_root="$(pyenv root 2>/dev/null || true)"
+  fi
+  [ -z "$pyenv_root" ] && pyenv_root="$HOME/.pyenv"
+  for c in $(ls -d "$pyenv_root"/versions/3.1[2-9]* 2>/dev/null | sort -rV); do
+    for exe in "$c"/bin/python3.1[2-9] "$c"/bin/python3; do
+      if [ -x "$exe" ] && python_ok "$exe"; then echo "$exe"; return 0; fi
+    done
+  done
+  return 1
+}
+
+if [ ! -x "$venv/bin/python" ] || ! python_ok "$venv/bin/python"; then
+  if ! py="$(find_python)"; then
+    echo "diplosim needs Python >= 3.12, and none was found (looked on PATH for python3.13," >&2
+    echo "python3.12, python3, python, and in pyenv's versions folder)." >&2
+    echo "Install one (e.g. 'pyenv install 3.12') or set DIPLOSIM_PYTHON=/path/to/python3.12." >&2
+    exit 3
+  fi
+  echo "setting up .venv with $py ($("$py" --version 2>&1))" >&2
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+fi
+
+stamp="$venv/.diplosim-installed"
+want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "installing diplosim and its dependencies into .venv (first time: a few minutes)" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
+  echo "$want" > "$stamp"
+fi
+echo "$venv/bin/python"
