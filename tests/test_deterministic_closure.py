@@ -103,7 +103,7 @@ def test_mission_closed_steps(result: RunResult) -> None:
 
 def test_connected_and_redundancy(result: RunResult) -> None:
     d = result.dyads
-    assert steps_where(d.connected) == [*range(0, 10), *range(15, 21)]
+    assert steps_where(d.connected) == [*range(10), *range(15, 21)]
     expected = [2] * 5 + [1] * 5 + [0] * 5 + [2] * 6
     assert d.redundancy.astype(int).tolist() == expected
 

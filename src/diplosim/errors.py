@@ -25,7 +25,8 @@ class Problem:
         where = source or "<input>"
         if self.line is not None:
             where += f", line {self.line}"
-        parts = [f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"]
+        head = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        parts = [head]
         if self.has_value:
             parts.append(f"  value: {_short(self.value)}")
         if self.allowed:

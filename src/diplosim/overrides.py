@@ -68,7 +68,7 @@ def apply_overrides(data: Any, overrides: Mapping[str, Any], source: str = "--se
                         source=source,
                         path=where,
                         value=value,
-                        allowed=f"an index from 0 to {len(cur) - 1}" if cur else "(the list is empty)",
+                        allowed=f"an index from 0 to {len(cur) - 1}" if cur else "(empty list)",
                     )
                 if last:
                     cur[int(part)] = copy.deepcopy(value)

@@ -40,6 +40,6 @@ class Progress:
 def _fmt(seconds: float) -> str:
     if seconds != seconds:  # NaN
         return "?"
-    m, s = divmod(int(round(seconds)), 60)
+    m, s = divmod(round(seconds), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -175,21 +175,14 @@ def _spells(model: DiplomacyModel, n: int, first_closure: np.ndarray) -> pd.Data
     for ch in range(c.n_channels):
         history = [(0, int(c.level0[ch])), *changes_by_channel.get(ch, [])]
         d = int(c.channel_dyad[ch])
-        fc = first_closure[d]
-        opened: int | None = None
-        levels: list[int] = []
-        spell = 0
-
-        def close_spell(end: int | None) -> None:
-            nonlocal spell
-            assert opened is not None
-            spell += 1
+        fc = float(first_closure[d])
+        for number, (opened, end, levels) in enumerate(channel_spells(history), start=1):
             rows.append({
                 "channel": c.channel_ids[ch],
                 "kind": c.kinds.names[c.channel_kind[ch]],
                 "track": c.kinds.track[c.channel_kind[ch]],
                 "dyad": c.dyad_labels[d],
-                "spell": spell,
+                "spell": number,
                 "opened": opened,
                 "closed": np.nan if end is None else end,
                 "censored": end is None,
@@ -197,26 +190,33 @@ def _spells(model: DiplomacyModel, n: int, first_closure: np.ndarray) -> pd.Data
                 "levels": ">".join(str(v) for v in levels),
                 "first_closure": fc,
                 "opened_since_closure": opened - fc,
-                "closed_since_closure": (np.nan if end is None else end - fc),
+                "closed_since_closure": np.nan if end is None else end - fc,
                 "open_at_closure": bool(
                     not np.isnan(fc) and opened <= fc and (end is None or end > fc)),
             })
-
-        for step, lv in history:
-            if lv > 0:
-                if opened is None:
-                    opened, levels = step, [lv]
-                elif levels[-1] != lv:
-                    levels.append(lv)
-            elif opened is not None:
-                close_spell(step)
-                opened = None
-        if opened is not None:
-            close_spell(None)
     return pd.DataFrame(rows, columns=[
         "channel", "kind", "track", "dyad", "spell", "opened", "closed", "censored", "duration",
         "levels", "first_closure", "opened_since_closure", "closed_since_closure",
         "open_at_closure"])
+
+
+def channel_spells(history: list[tuple[int, int]]) -> list[tuple[int, int | None, list[int]]]:
+    """Spells (opened, closed or None if still open, levels held) from (step, level) changes."""
+    spells: list[tuple[int, int | None, list[int]]] = []
+    opened: int | None = None
+    levels: list[int] = []
+    for step, level in history:
+        if level > 0:
+            if opened is None:
+                opened, levels = step, [level]
+            elif levels[-1] != level:
+                levels.append(level)
+        elif opened is not None:
+            spells.append((opened, step, levels))
+            opened = None
+    if opened is not None:
+        spells.append((opened, None, levels))
+    return spells
 
 
 def _summary(model: DiplomacyModel, n: int, connected: np.ndarray, redundancy: np.ndarray,

@@ -23,10 +23,10 @@ def dotted(loc: Sequence[int | str]) -> str:
 def _lookup(data: Any, loc: Sequence[int | str]) -> tuple[bool, Any]:
     cur = data
     for part in loc:
-        if isinstance(cur, Mapping) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            cur = cur[part]
+        in_mapping = isinstance(cur, Mapping) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        if in_mapping or in_list:
+            cur = cur[part]  # type: ignore[index]
         else:
             return False, None
     return True, cur
@@ -110,7 +110,8 @@ def problems_from(
             allowed = str(err["ctx"]["expected"])
         elif "ctx" in err:
             ctx = err["ctx"]
-            bounds = [f"{k.replace('_', ' ')} {ctx[k]}" for k in ("ge", "gt", "le", "lt") if k in ctx]
+            names = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+            bounds = [f"{sym} {ctx[k]}" for k, sym in names.items() if k in ctx]
             if bounds:
                 allowed = ", ".join(bounds)
         if (path, msg) in seen:

@@ -40,7 +40,7 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.S
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise InputError.single(
                     "mapping keys must be plain scalars",
@@ -60,10 +60,8 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.S
             out[key] = _construct(value_node, child, lines, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, _join(path, str(i)), lines, loader) for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        return [_construct(v, _join(path, str(i)), lines, loader) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
 
 
 def _join(path: str, key: str) -> str:
@@ -98,7 +96,7 @@ def parse_yaml(text: str, source: str = "<string>") -> Document:
 
 
 def read_yaml(path: str | Path) -> Document:
-    """Read a YAML file; a missing file, a directory or undecodable bytes give :class:`InputError`."""
+    """Read a YAML file; a missing file, a folder or undecodable bytes raise :class:`InputError`."""
     p = Path(path)
     source = str(path)
     if p.is_dir():

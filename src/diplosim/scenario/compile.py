@@ -169,7 +169,8 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
         if s.id in state_index:
             err.add(f"states.{i}.id", "duplicate state id", s.id, "each state id once")
         state_index.setdefault(s.id, i)
-    state_help = "a state id: " + ", ".join(state_ids[:12]) + (" ..." if len(state_ids) > 12 else "")
+    more = " ..." if len(state_ids) > 12 else ""
+    state_help = "a state id: " + ", ".join(state_ids[:12]) + more
 
     def state_ref(path: str, sid: str) -> int:
         if sid not in state_index:
@@ -193,15 +194,15 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
             return -1
         return dyad_index[(min(i, j), max(i, j))]
 
-    for n, d in enumerate(spec.dyads):
-        k = dyad_ref(f"dyads.{n}.states", d.states)
+    for n, dyad_spec in enumerate(spec.dyads):
+        k = dyad_ref(f"dyads.{n}.states", dyad_spec.states)
         if k >= 0:
-            if d.initial is not None:
-                tension0[k] = d.initial
-            if d.baseline is not None:
-                baseline[k] = d.baseline
-            if d.misperception is not None:
-                mis0[k] = d.misperception
+            if dyad_spec.initial is not None:
+                tension0[k] = dyad_spec.initial
+            if dyad_spec.baseline is not None:
+                baseline[k] = dyad_spec.baseline
+            if dyad_spec.misperception is not None:
+                mis0[k] = dyad_spec.misperception
 
     # Actors.
     a_ids: list[str] = []
@@ -225,27 +226,29 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
         a_tracks.append(tuple(trk))
         a_num.append((nums.access, nums.credibility, nums.openness, nums.rigidity))
 
-    for i, a in enumerate(spec.actors.listed):
-        st = -1 if a.state is None else state_ref(f"actors.list.{i}.state", a.state)
-        add_actor(f"actors.list.{i}", a.id, st, a.kind, a.tracks, a)
-    for r_i, rule in enumerate(spec.actors.generate):
+    for i, listed in enumerate(spec.actors.listed):
+        st = -1 if listed.state is None else state_ref(f"actors.list.{i}.state", listed.state)
+        add_actor(f"actors.list.{i}", listed.id, st, listed.kind, listed.tracks, listed)
+    for r_i, actor_rule in enumerate(spec.actors.generate):
         path = f"actors.generate.{r_i}"
         targets = (
             state_ids
-            if rule.states == "all"
-            else [s for k, s in enumerate(rule.states) if state_ref(f"{path}.states.{k}", s) >= 0]
+            if actor_rule.states == "all"
+            else [s for k, s in enumerate(actor_rule.states)
+                  if state_ref(f"{path}.states.{k}", s) >= 0]
         )
         for sid in targets:
-            for c in range(rule.count):
-                add_actor(path, f"{sid}_{rule.kind}_{c + 1}", state_index[sid], rule.kind,
-                          rule.tracks, rule)
+            for n_i in range(actor_rule.count):
+                add_actor(path, f"{sid}_{actor_rule.kind}_{n_i + 1}", state_index[sid],
+                          actor_rule.kind, actor_rule.tracks, actor_rule)
 
     # Channel kinds and channels.
     kinds = _kind_table(spec)
     kind_names = list(spec.channels)
-    for name, k in spec.channels.items():
-        if k.track not in tracks:
-            err.add(f"channels.{name}.track", f"unknown track {k.track!r}", k.track, track_help)
+    for name, kind_spec in spec.channels.items():
+        if kind_spec.track not in tracks:
+            err.add(f"channels.{name}.track", f"unknown track {kind_spec.track!r}",
+                    kind_spec.track, track_help)
 
     by_state_matching: dict[tuple[int, str | None, str | None], list[int]] = {}
 
@@ -322,8 +325,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
                 pairs_for_rule = pairs
             else:
                 for d_i, pair in enumerate(rule.dyads):
-                    d = dyad_ref(f"{path}.dyads.{d_i}", pair)
-                    if d >= 0:
+                    if dyad_ref(f"{path}.dyads.{d_i}", pair) >= 0:
                         pairs_for_rule.append((state_index[pair[0]], state_index[pair[1]]))
             via = via_ref(f"{path}.via", rule.via)
             lv, ceil = levels(path, k, rule.level, rule.max_level)
@@ -347,7 +349,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
     c_kind_arr = np.array(c_kind, dtype=np.int64)
     c_dyad_arr = np.array(c_dyad, dtype=np.int64)
     c_via_arr = np.array(c_via, dtype=np.int64)
-    kind_tracks = np.array(kinds.track + ("",), dtype=object)
+    kind_tracks = np.array((*kinds.track, ""), dtype=object)
     for e_i, ev in enumerate(spec.events):
         path = f"events.{e_i}"
         if ev.at > spec.steps:
@@ -355,7 +357,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
                     f"1 to steps ({spec.steps})")
         dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
         state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
-        targets = np.zeros(0, dtype=np.int64)
+        target_idx = np.zeros(0, dtype=np.int64)
         if ev.channels is not None:
             mask = np.ones(len(c_ids), dtype=bool)
             t = ev.channels
@@ -375,8 +377,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
                             track_help)
                 mask &= kind_tracks[c_kind_arr] == t.track
             if t.dyad is not None:
-                d = dyad_ref(f"{path}.channels.dyad", t.dyad)
-                mask &= c_dyad_arr == d
+                mask &= c_dyad_arr == dyad_ref(f"{path}.channels.dyad", t.dyad)
             if t.via is not None:
                 v = via_ref(f"{path}.channels.via", t.via)
                 mask &= c_via_arr == v
@@ -389,18 +390,18 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
                     else:
                         idmask[channel_index[cid]] = True
                 mask &= idmask
-            targets = np.flatnonzero(mask).astype(np.int64)
+            target_idx = np.flatnonzero(mask).astype(np.int64)
         elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT):
             err.add(path, "needs channels", None)
-        events.append(CompiledEvent(spec=ev, channels=targets, dyad=dyad, state=state))
+        events.append(CompiledEvent(spec=ev, channels=target_idx, dyad=dyad, state=state))
 
     # Dyads whose connectivity is tracked.
     if spec.metrics.dyads == "all":
         tracked = np.arange(n_dyads, dtype=np.int64)
     else:
         tracked = np.array(
-            [d for i, p in enumerate(spec.metrics.dyads)
-             if (d := dyad_ref(f"metrics.dyads.{i}", p)) >= 0],
+            [dd for i, p in enumerate(spec.metrics.dyads)
+             if (dd := dyad_ref(f"metrics.dyads.{i}", p)) >= 0],
             dtype=np.int64,
         )
 
