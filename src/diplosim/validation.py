@@ -26,7 +26,7 @@ def _lookup(data: Any, loc: Sequence[int | str]) -> tuple[bool, Any]:
         in_mapping = isinstance(cur, Mapping) and part in cur
         in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
         if in_mapping or in_list:
-            cur = cur[part]  # type: ignore[index]
+            cur = cur[part]
         else:
             return False, None
     return True, cur
