@@ -21,6 +21,7 @@ from diplosim.errors import InputError
 COMMAND_MODULES = (
     "diplosim.commands.run",
     "diplosim.commands.scenario",
+    "diplosim.commands.calibrate",
     "diplosim.negotiation.cli",
     "diplosim.experiment.cli",
     "diplosim.plotting.cli",
