@@ -1,0 +1,159 @@
+"""What a strategy sees: the shared setting of a session and its history so far.
+
+Strategies in this package assume *complete information* about preferences (as Nash 1950,
+Zeuthen 1930 and Rubinstein 1982 do): a :class:`Setting` carries every party's utility and the
+finite deal set with its utility matrix, so choosing an offer is a vectorised NumPy operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from diplosim.negotiation.issues import FloatArray, OutcomeSpace
+from diplosim.negotiation.measures import (
+    TOL,
+    BargainingSolution,
+    individually_rational,
+    nash_point,
+    pareto_frontier,
+)
+from diplosim.negotiation.utilities import LinearAdditiveUtility, utility_matrix
+
+IntArray = NDArray[np.intp]
+
+
+class ProtocolKind(StrEnum):
+    """The negotiation protocols (see :mod:`diplosim.negotiation.protocols`)."""
+
+    ALTERNATING_OFFERS = "alternating_offers"
+    MONOTONIC_CONCESSION = "monotonic_concession"
+    SINGLE_TEXT = "single_text"
+    STACKED_ALTERNATING_OFFERS = "stacked_alternating_offers"
+
+
+@dataclass(frozen=True, eq=False)
+class Setting:
+    """The fixed part of a session: protocol, space, preferences, deadline, finite deal set."""
+
+    protocol: ProtocolKind
+    space: OutcomeSpace
+    utilities: tuple[LinearAdditiveUtility, ...]
+    deadline: int
+    resolution: int = 101
+
+    def __post_init__(self) -> None:
+        if self.deadline < 1:
+            raise ValueError(f"deadline must be at least 1 round, got {self.deadline}")
+        for u in self.utilities:
+            if u.space != self.space:
+                raise ValueError("every utility must be defined on the session's outcome space")
+
+    @property
+    def n_parties(self) -> int:
+        return len(self.utilities)
+
+    @cached_property
+    def deals(self) -> FloatArray:
+        """The finite deal set, ``(n_deals, n_issues)``."""
+        return self.space.grid(self.resolution)
+
+    @cached_property
+    def deal_utilities(self) -> FloatArray:
+        """Every party's utility for every deal, ``(n_deals, n_parties)``."""
+        return utility_matrix(self.utilities, self.deals)
+
+    @cached_property
+    def reservations(self) -> FloatArray:
+        return np.array([u.reservation for u in self.utilities], dtype=np.float64)
+
+    @cached_property
+    def rational(self) -> IntArray:
+        """Rows of :attr:`deals` that are individually rational."""
+        return np.flatnonzero(individually_rational(self.deal_utilities, self.reservations))
+
+    @cached_property
+    def frontier(self) -> IntArray:
+        """Rows of :attr:`deals` on the Pareto frontier, party 0's best first."""
+        return pareto_frontier(self.deal_utilities)
+
+    @cached_property
+    def nash(self) -> BargainingSolution | None:
+        return nash_point(self.deal_utilities, self.reservations)
+
+    def deal(self, row: int | np.integer) -> FloatArray:
+        """A copy of row ``row`` of :attr:`deals`."""
+        return np.array(self.deals[int(row)], dtype=np.float64)
+
+    def utility_of(self, deal: FloatArray) -> tuple[float, ...]:
+        return tuple(u(deal) for u in self.utilities)
+
+    @cached_property
+    def best_utilities(self) -> FloatArray:
+        """Each party's best utility over individually rational deals (over all if none is)."""
+        rows = self.rational if len(self.rational) else np.arange(len(self.deals))
+        return np.asarray(self.deal_utilities[rows].max(axis=0))
+
+    def best_utility(self, party: int) -> float:
+        return float(self.best_utilities[party])
+
+    def pick(self, party: int, target: float) -> FloatArray:
+        """The deal a conceding ``party`` offers at aspiration ``target``.
+
+        Among deals giving ``party`` at least ``target``, the one best for the others: the largest
+        minimum of their utilities, then the largest sum, then the smallest own utility, then the
+        lowest row (a trade-off offer on the iso-utility curve, Faratin, Sierra & Jennings 2002).
+        If no deal reaches ``target``, ``party``'s best deal.
+        """
+        u = self.deal_utilities
+        own = u[:, party]
+        ok = np.flatnonzero(own >= target - TOL)
+        if len(ok) == 0:
+            ok = np.flatnonzero(own >= own.max() - TOL)
+        others = np.delete(u[ok], party, axis=1)
+        if others.shape[1] == 0:
+            return self.deal(ok[0])
+        low = np.round(others.min(axis=1), 12)
+        total = np.round(others.sum(axis=1), 12)
+        order = np.lexsort((ok, own[ok], -total, -low))
+        return self.deal(ok[order[0]])
+
+
+@dataclass(frozen=True, eq=False)
+class Offer:
+    """A deal put on the table: by ``party`` (-1 for a mediator) at ``round``, decided when the
+    first ``seen`` offers of the session were known."""
+
+    round: int
+    party: int
+    deal: FloatArray
+    utilities: tuple[float, ...]
+    seen: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class View:
+    """What party ``me`` knows when it acts: the setting, the round and all offers so far."""
+
+    setting: Setting
+    me: int
+    round: int
+    offers: Sequence[Offer]
+
+    @property
+    def reservation(self) -> float:
+        return float(self.setting.reservations[self.me])
+
+    def utility(self, deal: FloatArray) -> float:
+        return self.setting.utilities[self.me](deal)
+
+    def own_offers(self) -> list[Offer]:
+        return [o for o in self.offers if o.party == self.me]
+
+    def others_offers(self) -> list[Offer]:
+        return [o for o in self.offers if o.party != self.me and o.party >= 0]
