@@ -15,6 +15,8 @@ ceilings (a ceiling of 0 is a funding cut or a ban; levels above a ceiling fall 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
@@ -32,6 +34,27 @@ def crossing_probability(excess: FloatArray, noise: FloatArray) -> FloatArray:
     return np.where(noise > 0, p, (excess > 0).astype(float))
 
 
+@dataclass(frozen=True)
+class Flows:
+    """What the open channels carry, per dyad, in one step.
+
+    communication (K): capacity x tension_effect x mean access of the ends (reaches governments);
+    official_contact: capacity x perception_effect x access, Track 1 channels only;
+    participant_contact: capacity x perception_effect x mean openness, all channels;
+    transfer (X): capacity x access, channels of the other tracks (Track 1.5, 2, ...).
+    """
+
+    communication: FloatArray
+    official_contact: FloatArray
+    participant_contact: FloatArray
+    transfer: FloatArray
+
+    @classmethod
+    def zeros(cls, n: int) -> Flows:
+        z = np.zeros(n)
+        return cls(z, z.copy(), z.copy(), z.copy())
+
+
 class Channels:
     """Levels and ceilings of every channel, with vectorised rule updates."""
 
@@ -46,6 +69,9 @@ class Channels:
         self.audience_cost_weight = audience_cost_weight
         self.set_audience_costs(c.audience_cost)
         self.access = 0.5 * (c.actor_access[c.channel_a] + c.actor_access[c.channel_b])
+        self.openness = 0.5 * (c.actor_openness[c.channel_a] + c.actor_openness[c.channel_b])
+        self.official = np.array([t == "1" for t in kinds.track], dtype=bool)[self.kind] if len(
+            kinds.track) else np.zeros(0, dtype=bool)
 
     def set_audience_costs(self, audience_cost: FloatArray) -> None:
         """Recompute each channel's threshold shift from its two states' audience costs."""
@@ -86,19 +112,23 @@ class Channels:
     def capacity(self) -> FloatArray:
         return self.c.kinds.capacity[self.kind, self.level]
 
-    def flows(self, n_dyads: int) -> tuple[FloatArray, FloatArray]:
-        """Per dyad: flow reaching governments (K) and perception-correcting contact (P).
+    def flows(self, n_dyads: int) -> Flows:
+        """Per-dyad flows of this step's open channels (docs/model.md, section 3.3)."""
+        c = self.c
+        kinds = c.kinds
+        cap = self.capacity()
+        reach = cap * self.access
+        perceive = kinds.perception_effect[self.kind]
 
-        K = sum over channels of capacity x tension_effect x mean endpoint access;
-        P = sum of capacity x perception_effect x mean endpoint access.
-        """
-        cap = self.capacity() * self.access
-        kinds = self.c.kinds
-        k = np.bincount(self.c.channel_dyad, weights=cap * kinds.tension_effect[self.kind],
-                        minlength=n_dyads)
-        p = np.bincount(self.c.channel_dyad, weights=cap * kinds.perception_effect[self.kind],
-                        minlength=n_dyads)
-        return k.astype(float), p.astype(float)
+        def per_dyad(weights: FloatArray) -> FloatArray:
+            return np.bincount(c.channel_dyad, weights=weights, minlength=n_dyads).astype(float)
+
+        return Flows(
+            communication=per_dyad(reach * kinds.tension_effect[self.kind]),
+            official_contact=per_dyad(reach * perceive * self.official),
+            participant_contact=per_dyad(cap * perceive * self.openness),
+            transfer=per_dyad(reach * ~self.official),
+        )
 
     def open_by_dyad_kind(self, n_dyads: int) -> IntArray:
         """Counts of open channels, shape (n_dyads, n_kinds)."""

@@ -20,6 +20,7 @@ from diplosim.network import Connectivity
 from diplosim.recorder import Recorder
 from diplosim.scenario import Scenario, load_scenario
 from diplosim.scenario.schema import EventType
+from diplosim.talks import Talks
 from diplosim.tension import Tension
 
 
@@ -50,18 +51,20 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.hawkishness = c.hawkishness.copy()
         self.audience_cost = c.audience_cost.copy()
         self.n_dyads = len(c.dyad_labels)
-        tension_rng, channel_rng = self.rng.spawn(2)
+        tension_rng, channel_rng, talks_rng = self.rng.spawn(3)
         self.tension = Tension(spec.tension, c.tension0, c.baseline, c.misperception0,
                                self._dyad_hawkishness(), tension_rng)
         self.channels = Channels(c, spec.tension.audience_cost_weight, channel_rng)
         self.network = Connectivity(c, spec.metrics.min_access)
+        self.talks = (Talks(c.negotiation, c, spec.metrics.min_access, talks_rng)
+                      if c.negotiation is not None else None)
         self.timeline = Timeline(c.events, c.dyad_labels, c.state_ids)
         self.recorder = Recorder(spec.steps, self.n_dyads, c.tracked_dyads.size,
                                  len(c.kinds.names))
         self.governments = [Government(self, i) for i in range(len(c.state_ids))]
         self.actors = [Actor(self, i) for i in range(len(c.actor_ids))]
         self._had_mission = np.zeros(self.n_dyads, dtype=bool)
-        self.flow, self.contact = self.channels.flows(self.n_dyads)
+        self.flows = self.channels.flows(self.n_dyads)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_tension": lambda m: float(m.tension.tension.mean()),
@@ -85,7 +88,8 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.recorder.record(
             tension=self.tension.tension,
             misperception=self.tension.misperception,
-            flow=self.flow,
+            participant_misperception=self.tension.participant_misperception,
+            flow=self.flows.communication,
             mission_closed=self.last_mission_closed,
             connected=self.last_connected,
             redundancy=redundancy,
@@ -94,7 +98,7 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.datacollector.collect(self)
 
     def step(self) -> None:
-        """Advance one step: events, tension, channels, communication, record."""
+        """Advance one step: events, tension, channels, communication, negotiation, record."""
         t = self.t + 1
         before = self.channels.level.copy()
         entries = self.timeline.apply(t, self.tension, self.channels, self.hawkishness,
@@ -103,9 +107,11 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
             self.tension.hawkishness = self._dyad_hawkishness()
             self.channels.set_audience_costs(self.audience_cost)
         self.recorder.log.extend(entries)
-        self.tension.step(self.flow, self.contact)
+        self.tension.step(self.flows)
         self.channels.step(self.tension.tension)
-        self.flow, self.contact = self.channels.flows(self.n_dyads)
+        self.flows = self.channels.flows(self.n_dyads)
+        if self.talks is not None:
+            self.recorder.log.extend(self.talks.step(t, self.tension, self.channels.level))
         self.recorder.record_levels(t, before, self.channels.level)
         self.t = t
         self._record()

@@ -16,6 +16,7 @@ class Recorder:
         self.n = 0
         self.tension = np.zeros((rows, n_dyads))
         self.misperception = np.zeros((rows, n_dyads))
+        self.participant_misperception = np.zeros((rows, n_dyads))
         self.flow = np.zeros((rows, n_dyads))
         self.mission_closed = np.zeros((rows, n_dyads), dtype=np.int8)
         self.connected = np.zeros((rows, n_tracked), dtype=np.int8)
@@ -27,13 +28,14 @@ class Recorder:
         self.log: list[LogEntry] = []
 
     def _grow(self) -> None:
-        for name in ("tension", "misperception", "flow", "mission_closed", "connected",
-                     "redundancy", "open"):
+        for name in ("tension", "misperception", "participant_misperception", "flow",
+                     "mission_closed", "connected", "redundancy", "open"):
             arr = getattr(self, name)
             setattr(self, name, np.concatenate([arr, np.zeros_like(arr)]))
 
     def record(self, *, tension: NDArray[np.float64], misperception: NDArray[np.float64],
-               flow: NDArray[np.float64], mission_closed: NDArray[np.bool_],
+               participant_misperception: NDArray[np.float64], flow: NDArray[np.float64],
+               mission_closed: NDArray[np.bool_],
                connected: NDArray[np.int8], redundancy: NDArray[np.int64],
                open_counts: NDArray[np.int64]) -> None:
         if self.n >= self.tension.shape[0]:
@@ -41,6 +43,7 @@ class Recorder:
         i = self.n
         self.tension[i] = tension
         self.misperception[i] = misperception
+        self.participant_misperception[i] = participant_misperception
         self.flow[i] = flow
         self.mission_closed[i] = mission_closed
         self.connected[i] = connected

@@ -2,7 +2,8 @@
 
 Tables of a :class:`RunResult` (one row per observation, long format):
 
-- ``dyads``: step, dyad, state_a, state_b, tension, misperception, communication,
+- ``dyads``: step, dyad, state_a, state_b, tension, misperception (governments'),
+  participant_misperception (participants' of all tracks), communication,
   mission_closed, connected, redundancy (connected/redundancy are NaN for untracked dyads).
 - ``open_channels``: step, dyad, by ("track" or "kind"), group, open_channels.
 - ``level_changes``: step, channel, level — initial levels at step 0, then every change.
@@ -13,7 +14,12 @@ Tables of a :class:`RunResult` (one row per observation, long format):
 - ``events``: step, type, label, target, channels_affected, detail.
 - ``summary``: one row per dyad: first_mission_closure, mission_reopened, closure_steps,
   continuity_during_closure, mean_redundancy, mean_redundancy_during_closure, final_tension,
-  peak_tension, peak_step, open_at_end_<kind> for each kind.
+  peak_tension, peak_step, open_at_end_<kind> for each kind, and negotiation outcomes: talks,
+  agreements, first_agreement (step; NaN if none), agreement_breakdowns.
+- ``talks``: one row per round of Track 1 talks (scenarios with a ``negotiation`` section):
+  opened, ended, outcome, rounds, agreed, deal (JSON), utilities and effective reservations of
+  both states, distance_to_nash, tension and misperception at opening, the weaker side's
+  shortfall, broke_down (step), durability (steps in force; censored if still in force).
 - ``channels`` and ``actors``: the static structure (ids, kinds, tracks, ends, access).
 
 Step 0 is the initial state; step t is the state after t steps.
@@ -29,8 +35,9 @@ import pandas as pd
 
 from diplosim.model import DiplomacyModel
 from diplosim.scenario import Scenario
+from diplosim.talks import TALKS_COLUMNS
 
-TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary")
+TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary", "talks")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class RunResult:
     spells: pd.DataFrame
     events: pd.DataFrame
     summary: pd.DataFrame
+    talks: pd.DataFrame
     channels: pd.DataFrame = field(repr=False)
     actors: pd.DataFrame = field(repr=False)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -86,6 +94,7 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
         "state_b": np.tile(sb, n),
         "tension": rec.tension[:n].ravel(),
         "misperception": rec.misperception[:n].ravel(),
+        "participant_misperception": rec.participant_misperception[:n].ravel(),
         "communication": rec.flow[:n].ravel(),
         "mission_closed": rec.mission_closed[:n].ravel().astype(np.int64),
         "connected": connected.ravel(),
@@ -110,6 +119,9 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
         columns=["step", "type", "label", "target", "channels_affected", "detail"],
     )
     summary = _summary(model, n, connected, redundancy, first_closure)
+    records = model.talks.finish_run(n - 1) if model.talks is not None else []
+    talks = pd.DataFrame(records, columns=TALKS_COLUMNS)
+    _talks_summary(summary, talks)
     return RunResult(
         scenario_name=model.diplomacy_scenario.name,
         time_unit=model.diplomacy_scenario.spec.time_unit,
@@ -121,6 +133,7 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
         spells=spells,
         events=events,
         summary=summary,
+        talks=talks,
         channels=channel_table(model.diplomacy_scenario),
         actors=actor_table(model.diplomacy_scenario),
     )
@@ -264,6 +277,23 @@ def _summary(model: DiplomacyModel, n: int, connected: np.ndarray, redundancy: n
     for k, name in enumerate(c.kinds.names):
         out[f"open_at_end_{name}"] = final_open[:, k]
     return out
+
+
+def _talks_summary(summary: pd.DataFrame, talks: pd.DataFrame) -> None:
+    """Negotiation outcomes per dyad: talks held, agreements, first agreement, breakdowns."""
+    summary["talks"] = 0
+    summary["agreements"] = 0
+    summary["first_agreement"] = np.nan
+    summary["agreement_breakdowns"] = 0
+    for i, dyad in enumerate(summary["dyad"]):
+        rows = talks[talks["dyad"] == dyad]
+        if rows.empty:
+            continue
+        agreed = rows[rows["agreed"].astype(bool)]
+        summary.loc[i, "talks"] = len(rows)
+        summary.loc[i, "agreements"] = len(agreed)
+        summary.loc[i, "first_agreement"] = agreed["ended"].min() if len(agreed) else np.nan
+        summary.loc[i, "agreement_breakdowns"] = int(rows["broke_down"].notna().sum())
 
 
 def channel_table(scenario: Scenario) -> pd.DataFrame:

@@ -4,9 +4,13 @@ Equations (docs/model.md, "Tension"), for dyad d at step t, with K the communica
 reached the two governments in the previous step and P the contact that corrects perceptions:
 
     T' = T + drift (B - T) + escalation H m (1 - T) - deescalation K/(K + h) T + noise e + shocks
-    m' = m + growth T (1 - m) - learning P/(P + h) m
+    p' = p + growth T (1 - p) - learning P/(P + h) p
+    m' = m + growth T (1 - m) - learning O/(O + h) m - transfer X/(X + h) max(m - p, 0)
 
-both clipped to [0, 1]; H is the mean hawkishness of the two states, B the baseline, e ~ N(0, 1).
+all clipped to [0, 1]; m is the governments' misperception, p the participants' (of every track),
+O official (Track 1) contact, P participants' contact, X the transfer flow through unofficial
+channels' participants with access; H is the mean hawkishness of the two states, B the baseline,
+e ~ N(0, 1).
 Sources: drift to a baseline and escalation from misperception follow Richardson-type arms-race
 dynamics and Jervis (1976) on misperception; de-escalation by communication follows the contact
 literature summarised in the domain brief (Davidson & Montville 1981; Kelman 1995). The saturating
@@ -18,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from diplosim.channels import Flows
 from diplosim.scenario.schema import TensionSpec
 
 FloatArray = NDArray[np.float64]
@@ -38,6 +43,7 @@ class Tension:
         self.spec = spec
         self.tension = tension0.astype(float).copy()
         self.misperception = misperception0.astype(float).copy()
+        self.participant_misperception = misperception0.astype(float).copy()
         self.baseline = baseline.astype(float).copy()
         self.hawkishness = hawkishness  # mean hawkishness of each dyad's two states
         self.rng = rng
@@ -46,19 +52,32 @@ class Tension:
         """An event's shock: tension jumps at once (clipped), before this step's update."""
         self.tension[dyad] = np.clip(self.tension[dyad] + magnitude, 0.0, 1.0)
 
-    def step(self, flow: FloatArray, contact: FloatArray) -> None:
+    def step(self, flows: Flows) -> None:
         s = self.spec
-        t, m = self.tension, self.misperception
+        t, m, p = self.tension, self.misperception, self.participant_misperception
         h = s.half_saturation
         noise = s.noise * self.rng.standard_normal(t.shape) if s.noise > 0 else 0.0
+        k = flows.communication
         t_new = (
             t
             + s.drift * (self.baseline - t)
             + s.escalation * self.hawkishness * m * (1.0 - t)
-            - s.deescalation * flow / (flow + h) * t
+            - s.deescalation * k / (k + h) * t
             + noise
         )
         mp = s.misperception
-        m_new = m + mp.growth * t * (1.0 - m) - mp.learning * contact / (contact + h) * m
+
+        def saturating(x: FloatArray) -> FloatArray:
+            return x / (x + h)
+
+        p_new = p + mp.growth * t * (1.0 - p) - mp.learning * saturating(
+            flows.participant_contact) * p
+        m_new = (
+            m
+            + mp.growth * t * (1.0 - m)
+            - mp.learning * saturating(flows.official_contact) * m
+            - mp.transfer * saturating(flows.transfer) * np.maximum(m - p, 0.0)
+        )
         self.tension = np.clip(t_new, 0.0, 1.0)
         self.misperception = np.clip(m_new, 0.0, 1.0)
+        self.participant_misperception = np.clip(p_new, 0.0, 1.0)

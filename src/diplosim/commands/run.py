@@ -146,6 +146,14 @@ def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int
             ("peak tension", _spread(s["peak_tension"])),
         ]
         rows += [(f"open at end: {k}", _spread(s[f"open_at_end_{k}"], "{:.1f}")) for k in kinds]
+        if s["talks"].sum() > 0:
+            agreed = s["first_agreement"]
+            rows += [
+                ("talks held", _spread(s["talks"], "{:.1f}")),
+                ("agreement reached (replications)", f"{int(agreed.notna().sum())}/{len(s)}"),
+                (f"first agreement ({unit})", _spread(agreed, "{:.1f}")),
+                ("agreements that broke down", _spread(s["agreement_breakdowns"], "{:.1f}")),
+            ]
         width = max(len(r[0]) for r in rows)
         lines.append(f"dyad {dyad}")
         lines += [f"  {name:<{width}}  {value}" for name, value in rows]

@@ -8,7 +8,7 @@ actors), so a scenario's structure does not depend on the replication seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -16,14 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from diplosim.errors import InputError, Problem
+from diplosim.negotiation.session import SessionPlan, plan_from_document
 from diplosim.scenario.schema import (
     TAXONOMIES,
     ChannelKindSpec,
     EventSpec,
     EventType,
+    NegotiationSpec,
     ScenarioSpec,
     Selector,
 )
+from diplosim.yamlio import Document
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -61,6 +64,17 @@ class CompiledEvent:
 
 
 @dataclass(frozen=True)
+class CompiledNegotiation:
+    """The negotiation section resolved: the dyad, the session plan, party i's state index."""
+
+    spec: NegotiationSpec
+    dyad: int
+    plan: SessionPlan
+    party_state: IntArray
+    needs: FloatArray
+
+
+@dataclass(frozen=True)
 class Compiled:
     state_ids: tuple[str, ...]
     capability: FloatArray
@@ -92,6 +106,7 @@ class Compiled:
     events: tuple[CompiledEvent, ...]
     tracked_dyads: IntArray
     dyad_index: dict[tuple[int, int], int] = field(repr=False)
+    negotiation: CompiledNegotiation | None = None
 
     @property
     def n_channels(self) -> int:
@@ -405,6 +420,10 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
             dtype=np.int64,
         )
 
+    negotiation = None
+    if spec.negotiation is not None and not err.problems:
+        negotiation = _negotiation(spec.negotiation, dyad_ref, state_index, err, lines, source)
+
     if err.problems:
         raise InputError(err.problems, source=source)
 
@@ -440,6 +459,44 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
         events=tuple(events),
         tracked_dyads=tracked,
         dyad_index=dyad_index,
+        negotiation=negotiation,
+    )
+
+
+def _negotiation(
+    neg: NegotiationSpec, dyad_ref: Any, state_index: dict[str, int], err: _Errors,
+    lines: dict[str, int], source: str | None,
+) -> CompiledNegotiation | None:
+    """Check the negotiation section and build its session plan (party names = state ids)."""
+    d = dyad_ref("negotiation.dyad", neg.dyad)
+    if d < 0:
+        return None
+    names = [p.name for p in neg.session.parties]
+    if sorted(names) != sorted(neg.dyad):
+        err.add("negotiation.session.parties", "the parties must be the two states of the dyad",
+                names, f"parties named {neg.dyad[0]} and {neg.dyad[1]}")
+        return None
+    for state in neg.needs:
+        if state not in neg.dyad:
+            err.add(f"negotiation.needs.{state}", f"{state!r} is not a state of the dyad", state,
+                    " or ".join(neg.dyad))
+    prefix = "negotiation.session"
+    sub_lines = {k[len(prefix) + 1:]: v for k, v in lines.items() if k.startswith(prefix + ".")}
+    sub_lines[""] = lines.get(prefix, 1)
+    doc = Document(data=neg.session.model_dump(mode="python", exclude_none=True),
+                   source=source or "<scenario>", lines=sub_lines)
+    try:
+        plan = plan_from_document(doc)
+    except InputError as exc:
+        for p in exc.problems:
+            err.problems.append(replace(p, path=f"{prefix}.{p.path}" if p.path else prefix))
+        return None
+    return CompiledNegotiation(
+        spec=neg,
+        dyad=d,
+        plan=plan,
+        party_state=np.array([state_index[n] for n in names], dtype=np.int64),
+        needs=np.array([neg.needs.get(n, 0.5) for n in names], dtype=float),
     )
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from diplosim.negotiation.session import SessionSpec
+
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
@@ -186,11 +188,19 @@ class ChannelKindSpec(Strict):
 
 
 class MisperceptionSpec(Strict):
-    """Misperception m in [0, 1] of the other side's intentions and reservation values."""
+    """Misperception m in [0, 1] of the other side's intentions and reservation values.
+
+    Governments' misperception learns from official (Track 1) contact; participants of all tracks
+    learn from contact in proportion to their openness; what participants learned reaches
+    governments by transfer through actors with access (docs/model.md, "Misperception").
+    """
 
     initial: Prob = 0.3
     growth: NonNeg = Field(0.05, description="Growth with tension: + growth * T * (1 - m).")
-    learning: NonNeg = Field(0.2, description="Correction by contact: - learning * K/(K+h) * m.")
+    learning: NonNeg = Field(0.2, description="Correction by contact: - learning * P/(P+h) * m.")
+    transfer: NonNeg = Field(
+        0.3, description="Transfer rate from participants to governments (Track 1.5/2 -> 1)."
+    )
 
 
 class TensionSpec(Strict):
@@ -273,6 +283,57 @@ class EventSpec(Strict):
         return self
 
 
+class RipenessSpec(Strict):
+    """Zartman's ripeness: a mutually hurting stalemate with a perceived way out."""
+
+    hurting: Prob = Field(0.6, description="Tension at or above which the conflict hurts.")
+    window: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        6, description="Steps the hurting stalemate must last."
+    )
+    band: NonNeg = Field(0.1, description="Max change of tension over the window (stalemate).")
+    way_out: Prob = Field(
+        0.5, description="Governments' misperception at or below which a way out is seen."
+    )
+
+
+class DurabilitySpec(Strict):
+    """Hazard that an agreement in force breaks down, per step."""
+
+    base_hazard: Prob = 0.005
+    suppression: NonNeg = Field(
+        0.2, description="Extra hazard per unit of the weaker party's shortfall from its needs."
+    )
+    civil_society: Prob = Field(
+        0.5, description="Hazard reduction when all unofficial channels are open (Nilsson 2012)."
+    )
+
+
+class NegotiationSpec(Strict):
+    """Track 1 talks between the governments of one dyad (docs/model.md, "Negotiation")."""
+
+    dyad: tuple[Ident, Ident]
+    session: SessionSpec = Field(
+        description="Issues, protocol, deadline (rounds per talks) and one party per state of "
+        "the dyad, named by state id, in the negotiation session format (docs/negotiation.md)."
+    )
+    rounds_per_step: Annotated[int, Field(ge=1, le=1000)] = 1
+    ripeness: RipenessSpec = RipenessSpec()
+    power_weight: Prob = Field(
+        0.2, description="Shift of disagreement values by relative capability."
+    )
+    misperception_weight: Prob = Field(
+        0.5, description="Hardening of reservation values by the governments' misperception."
+    )
+    needs: dict[Ident, Prob] = Field(
+        default_factory=dict, description="Utility each state needs for a lasting deal (0.5)."
+    )
+    agreement_relief: Prob = Field(0.3, description="Drop of tension at an agreement.")
+    failure_shock: Prob = Field(0.05, description="Rise of tension when talks fail.")
+    breakdown_shock: Prob = Field(0.2, description="Rise of tension when an agreement breaks.")
+    cooldown: Annotated[int, Field(ge=0)] = Field(4, description="Steps between talks.")
+    durability: DurabilitySpec = DurabilitySpec()
+
+
 class MetricsSpec(Strict):
     """How the network metrics are computed."""
 
@@ -300,4 +361,5 @@ class ScenarioSpec(Strict):
     dyads: list[DyadSpec] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
     metrics: MetricsSpec = MetricsSpec()
+    negotiation: NegotiationSpec | None = None
     sources: list[str] = Field(default_factory=list, description="References for the scenario.")

@@ -1,0 +1,196 @@
+"""Track 1 talks inside the diplomacy model: ripeness, power, misperception, durability.
+
+Rules (docs/model.md, section 3.5):
+
+- **Channel.** Talks can open or go on only while a Track 1 channel of the dyad whose two ends
+  reach their governments (access >= metrics.min_access) is open: an embassy, a hotline or a
+  back-channel. If all close, running talks are interrupted.
+- **Ripeness** (Zartman 2000): a mutually hurting stalemate — tension >= ``hurting`` over the last
+  ``window`` steps, varying by at most ``band`` — and a perceived way out — the governments'
+  misperception <= ``way_out``.
+- **Power.** Each side's disagreement (reservation) value is shifted by its share of capability:
+  ``r' = r + power_weight (share - 1/2)``; a time-dependent strategy concedes from its best deal
+  down to r', so the stronger side concedes less.
+- **Misperception** hardens reservations: ``r'' = r' + misperception_weight m (1 - r')`` — a side
+  that misreads the other's intentions holds out for more (Jervis 1976). Track 2 lowers m only
+  through transfer (tension.py), which is how it shortens the road to agreement.
+- **Outcomes.** An agreement lowers tension by ``agreement_relief``; failed or interrupted talks
+  raise it by ``failure_shock`` and start a ``cooldown``.
+- **Durability.** While an agreement is in force it breaks down in a step with hazard
+  ``(base + suppression * shortfall) * (1 - civil_society * f)``, where shortfall is the weaker
+  side's gap between its needs and its utility of the deal (power suppressing its underlying
+  issues), and f the share of the dyad's unofficial channels open (Nilsson 2012: agreements that
+  include civil society last longer). A breakdown raises tension by ``breakdown_shock``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import deque
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from diplosim.events import LogEntry
+from diplosim.negotiation import (
+    AlternatingOffers,
+    MonotonicConcession,
+    Party,
+    ProtocolKind,
+    Session,
+    SingleText,
+    StackedAlternatingOffers,
+)
+from diplosim.scenario.compile import Compiled, CompiledNegotiation
+from diplosim.tension import Tension
+
+TALKS_COLUMNS = [
+    "dyad", "talks", "opened", "ended", "outcome", "rounds", "agreed", "deal",
+    "state_a", "state_b", "utility_a", "utility_b", "reservation_a", "reservation_b",
+    "distance_to_nash", "tension_at_opening", "misperception_at_opening", "shortfall",
+    "broke_down", "durability", "durability_censored",
+]
+
+
+class Talks:
+    """Negotiation between the governments of one dyad, run over the model's steps."""
+
+    def __init__(self, neg: CompiledNegotiation, c: Compiled, min_access: float,
+                 rng: np.random.Generator) -> None:
+        self.neg = neg
+        self.spec = neg.spec
+        self.rng = rng
+        self.dyad = neg.dyad
+        self.label = c.dyad_labels[neg.dyad]
+        official = np.array([t == "1" for t in c.kinds.track], dtype=bool)[c.channel_kind]
+        reach = (c.actor_access[c.channel_a] >= min_access) & (
+            c.actor_access[c.channel_b] >= min_access)
+        in_dyad = c.channel_dyad == neg.dyad
+        self.direct = np.flatnonzero(in_dyad & official & reach)
+        self.unofficial = np.flatnonzero(in_dyad & ~official)
+        cap = c.capability[neg.party_state]
+        self.share = cap / cap.sum() if cap.sum() > 0 else np.full(len(cap), 0.5)
+        self.weaker = int(np.argmin(cap))
+        self.state_ids = tuple(c.state_ids[s] for s in neg.party_state)
+        self.history: deque[float] = deque(maxlen=self.spec.ripeness.window)
+        self.session: Session | None = None
+        self.current: dict[str, Any] | None = None
+        self.in_force: dict[str, Any] | None = None
+        self.cooldown_until = 0
+        self.records: list[dict[str, Any]] = []
+
+    # -- rules ---------------------------------------------------------------------------
+    def ripe(self, misperception: float) -> bool:
+        r = self.spec.ripeness
+        h = self.history
+        return (len(h) == h.maxlen and min(h) >= r.hurting and max(h) - min(h) <= r.band
+                and misperception <= r.way_out)
+
+    def reservations(self, misperception: float) -> NDArray[np.float64]:
+        base = np.array([p.utility.reservation for p in self.neg.plan.parties])
+        shifted = np.clip(base + self.spec.power_weight * (self.share - 0.5), 0.0, 0.95)
+        hardened = shifted + self.spec.misperception_weight * misperception * (1.0 - shifted)
+        return np.asarray(np.clip(hardened, 0.0, 0.95), dtype=float)
+
+    def hazard(self, levels: NDArray[np.int64]) -> float:
+        d = self.spec.durability
+        assert self.in_force is not None
+        open_share = float((levels[self.unofficial] > 0).mean()) if self.unofficial.size else 0.0
+        base = min(d.base_hazard + d.suppression * self.in_force["shortfall"], 1.0)
+        return float(base * (1.0 - d.civil_society * open_share))
+
+    # -- one step ------------------------------------------------------------------------
+    def step(self, t: int, tension: Tension, levels: NDArray[np.int64]) -> list[LogEntry]:
+        d = self.dyad
+        self.history.append(float(tension.tension[d]))
+        m = float(tension.misperception[d])
+        channel_open = bool((levels[self.direct] > 0).any())
+        log: list[LogEntry] = []
+        if self.in_force is not None:
+            if self.rng.random() < self.hazard(levels):
+                tension.shock(d, self.spec.breakdown_shock)
+                rec = self.in_force["record"]
+                rec["broke_down"] = t
+                rec["durability"] = t - rec["ended"]
+                rec["durability_censored"] = False
+                self.in_force = None
+                self.cooldown_until = t + self.spec.cooldown
+                log.append(LogEntry(t, "agreement_breakdown", "", self.label, 0,
+                                    f"tension +{self.spec.breakdown_shock:g}"))
+        elif self.session is not None:
+            if not channel_open:
+                log += self._finish(t, tension, "interrupted")
+            else:
+                for _ in range(self.spec.rounds_per_step):
+                    self.session.step()
+                    if self.session.done:
+                        break
+                if self.session.done:
+                    log += self._finish(t, tension, str(self.session.result().reason))
+        elif t >= self.cooldown_until and channel_open and self.ripe(m):
+            log.append(self._open(t, float(tension.tension[d]), m))
+        return log
+
+    def _open(self, t: int, tension_now: float, m: float) -> LogEntry:
+        plan = self.neg.plan
+        reservation = self.reservations(m)
+        parties = [Party(p.name, replace(p.utility, reservation=float(r)), p.strategy)
+                   for p, r in zip(plan.parties, reservation, strict=True)]
+        s = plan.spec
+        kw: dict[str, Any] = {"deadline": s.deadline, "rng": self.rng, "resolution": s.resolution}
+        match s.protocol:
+            case ProtocolKind.ALTERNATING_OFFERS:
+                self.session = AlternatingOffers(plan.space, parties, first=plan.first, **kw)
+            case ProtocolKind.MONOTONIC_CONCESSION:
+                self.session = MonotonicConcession(plan.space, parties, **kw)
+            case ProtocolKind.SINGLE_TEXT:
+                self.session = SingleText(plan.space, parties, mediator=plan.mediator, **kw)
+            case ProtocolKind.STACKED_ALTERNATING_OFFERS:
+                self.session = StackedAlternatingOffers(plan.space, parties, **kw)
+        self.current = {
+            "dyad": self.label, "talks": len(self.records) + 1, "opened": t,
+            "state_a": self.state_ids[0], "state_b": self.state_ids[1],
+            "reservation_a": float(reservation[0]), "reservation_b": float(reservation[1]),
+            "tension_at_opening": tension_now, "misperception_at_opening": m,
+        }
+        return LogEntry(t, "talks_opened", "", self.label, 0,
+                        f"{s.protocol}; reservations {reservation[0]:.2f}, {reservation[1]:.2f}")
+
+    def _finish(self, t: int, tension: Tension, outcome: str) -> list[LogEntry]:
+        assert self.session is not None
+        assert self.current is not None
+        result = self.session.result()
+        rec = {
+            **self.current, "ended": t, "outcome": outcome, "rounds": result.rounds,
+            "agreed": result.agreed, "deal": json.dumps(result.deal) if result.agreed else "",
+            "utility_a": math.nan, "utility_b": math.nan,
+            "distance_to_nash": result.distance_to_nash, "shortfall": math.nan,
+            "broke_down": math.nan, "durability": math.nan, "durability_censored": False,
+        }
+        self.session = None
+        self.current = None
+        self.records.append(rec)
+        if result.agreed and result.deal_vector is not None:
+            deal = np.asarray(result.deal_vector)
+            # Utilities under the parties' own (unhardened) preferences.
+            u = [p.utility(deal) for p in self.neg.plan.parties]
+            rec["utility_a"], rec["utility_b"] = u
+            rec["shortfall"] = max(0.0, float(self.neg.needs[self.weaker]) - u[self.weaker])
+            rec["durability_censored"] = True
+            self.in_force = {"record": rec, "shortfall": rec["shortfall"]}
+            tension.shock(self.dyad, -self.spec.agreement_relief)
+            return [LogEntry(t, "agreement", "", self.label, 0,
+                             f"deal {rec['deal']}; utilities {u[0]:.2f}, {u[1]:.2f}")]
+        tension.shock(self.dyad, self.spec.failure_shock)
+        self.cooldown_until = t + self.spec.cooldown
+        return [LogEntry(t, "talks_failed", "", self.label, 0, outcome)]
+
+    def finish_run(self, t: int) -> list[dict[str, Any]]:
+        """Records at the end of a run: durability of an agreement still in force is censored."""
+        if self.in_force is not None:
+            rec = self.in_force["record"]
+            rec["durability"] = t - rec["ended"]
+        return self.records

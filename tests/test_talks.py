@@ -1,0 +1,123 @@
+"""Track 1 talks inside the model: ripeness, power, misperception, durability, transfer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diplosim.errors import InputError
+from diplosim.model import DiplomacyModel
+from diplosim.results import simulate
+from diplosim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSFER = ROOT / "scenarios" / "track2_transfer.yaml"
+NO_TRACK2 = {"channels.workshop.generate": []}
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return load_scenario(TRANSFER)
+
+
+def first_agreements(sc: Scenario, reps: int) -> np.ndarray:
+    seeds = np.random.SeedSequence(7).spawn(reps)
+    return np.array([simulate(sc, rng=s).summary.iloc[0].first_agreement for s in seeds])
+
+
+def test_track2_transfer_shortens_time_to_agreement(scenario: Scenario) -> None:
+    with_t2 = first_agreements(scenario, 8)
+    without = first_agreements(scenario.with_overrides(NO_TRACK2), 8)
+    assert not np.isnan(with_t2).any()
+    assert not np.isnan(without).any()
+    diff = without.mean() - with_t2.mean()
+    se = np.sqrt(with_t2.var(ddof=1) / with_t2.size + without.var(ddof=1) / without.size)
+    print(f"first agreement with Track 2: {with_t2.mean():.1f} ± {with_t2.std(ddof=1):.1f}; "
+          f"without: {without.mean():.1f} ± {without.std(ddof=1):.1f} (months; 8 reps each)")
+    assert diff > 10
+    assert diff > 4 * se
+
+
+def test_ripeness_needs_a_full_hurting_stalemate_and_a_way_out(scenario: Scenario) -> None:
+    talks = DiplomacyModel(scenario, rng=1).talks
+    assert talks is not None
+    r = scenario.spec.negotiation.ripeness  # type: ignore[union-attr]
+    talks.history.clear()
+    talks.history.extend([0.7] * (r.window - 1))
+    assert not talks.ripe(0.1)  # window not full yet
+    talks.history.append(0.7)
+    assert talks.ripe(r.way_out)
+    assert not talks.ripe(r.way_out + 0.01)  # no way out perceived
+    talks.history.append(r.hurting - 0.01)
+    assert not talks.ripe(0.1)  # not hurting enough
+    talks.history.extend([0.6 + 0.2 * (i % 2) for i in range(r.window)])
+    assert not talks.ripe(0.1)  # swinging more than the band: not a stalemate
+
+
+def test_reservations_shift_with_power_and_harden_with_misperception(
+        scenario: Scenario) -> None:
+    talks = DiplomacyModel(scenario, rng=1).talks
+    assert talks is not None
+    neg = scenario.spec.negotiation
+    assert neg is not None
+    share = np.array([1.2, 1.0]) / 2.2
+    shifted = 0.3 + neg.power_weight * (share - 0.5)
+    m = 0.4
+    expected = shifted + neg.misperception_weight * m * (1 - shifted)
+    assert talks.reservations(m) == pytest.approx(expected, abs=1e-12)
+    assert talks.reservations(0.0) == pytest.approx(shifted, abs=1e-12)
+
+
+def test_durability_hazard_closed_form(scenario: Scenario) -> None:
+    sc = scenario.with_overrides({
+        "negotiation.durability.base_hazard": 0.01,
+        "negotiation.durability.suppression": 0.5,
+        "negotiation.durability.civil_society": 0.4,
+    })
+    model = DiplomacyModel(sc, rng=1)
+    talks = model.talks
+    assert talks is not None
+    talks.in_force = {"record": {}, "shortfall": 0.1}
+    levels = model.channels.level.copy()
+    assert talks.hazard(levels) == pytest.approx((0.01 + 0.05) * (1 - 0.4), abs=1e-12)
+    levels[talks.unofficial[:2]] = 0  # half the workshops closed
+    assert talks.hazard(levels) == pytest.approx(0.06 * (1 - 0.4 * 0.5), abs=1e-12)
+
+
+def test_no_talks_without_a_track1_channel(scenario: Scenario) -> None:
+    sc = scenario.with_overrides({"events": [
+        {"at": 1, "type": "set_ceiling", "channels": {"kind": "backchannel"}, "level": 0}]})
+    result = simulate(sc, rng=3)
+    assert result.talks.empty
+    assert result.summary.iloc[0].talks == 0
+
+
+def test_agreement_relieves_tension_and_is_logged(scenario: Scenario) -> None:
+    sc = scenario.with_overrides({"tension.noise": 0.0})
+    result = simulate(sc, rng=3)
+    first = result.talks.iloc[0]
+    assert first.agreed
+    ev = result.events
+    assert {"talks_opened", "agreement"} <= set(ev.type)
+    agreed_at = int(first.ended)
+    tension = result.dyads.set_index("step").tension
+    # The relief is applied at the agreement, after that step's tension update.
+    assert tension[agreed_at] < tension[agreed_at - 1] - 0.2
+    assert first.utility_a + first.utility_b == pytest.approx(1.0, abs=1e-9)  # unit pie
+
+
+def test_negotiation_parties_must_be_the_dyad(scenario: Scenario) -> None:
+    with pytest.raises(InputError) as err:
+        scenario.with_overrides({"negotiation.session.parties.1.name": "north"})
+    assert "negotiation.session.parties" in str(err.value)
+    assert "east and west" in str(err.value)
+
+
+def test_negotiation_strategy_errors_carry_the_scenario_path(scenario: Scenario) -> None:
+    with pytest.raises(InputError) as err:
+        scenario.with_overrides({"negotiation.session.parties.0.strategy.kind": "zeuthen"})
+    text = str(err.value)
+    assert "negotiation.session.parties.0.strategy.kind" in text
+    assert "track2_transfer.yaml" in text
