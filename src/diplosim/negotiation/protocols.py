@@ -347,8 +347,9 @@ class SingleText(Session):
     The mediator holds one text. Each round every party is asked to sign it (its strategy's
     ``respond``, e.g. a time-dependent aspiration); if all sign, it is agreed. Otherwise the
     mediator proposes a revision; each party vetoes it if the revision would make it worse off
-    than the current text (the hill-climbing vote of Klein et al. 2003, *Complexity* 8(6)); with
-    no veto the text moves to the revision. The deadline ends the session without agreement.
+    than the current text (the hill-climbing vote of Klein et al. 2003, *Group Decision and
+    Negotiation* 12(2)); with no veto the text moves to the revision. The deadline ends the
+    session without agreement.
     """
 
     kind = ProtocolKind.SINGLE_TEXT
