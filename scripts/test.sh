@@ -7,7 +7,7 @@ py="$("$root/scripts/bootstrap.sh" | tail -n 1)"
 bin="$(dirname "$py")"
 cd "$root"
 echo "== ruff"
-"$bin/ruff" check src tests benchmarks
+"$bin/ruff" check .
 echo "== mypy"
 "$bin/mypy" src/diplosim
 echo "== pytest"
