@@ -15,7 +15,8 @@ find_python() {
     echo "$DIPLOSIM_PYTHON"; return 0
   fi
   local c
-  for c in python3.13 python3.12 python3 python; do
+  # Prefer 3.12 (the version the project is tested on), then any newer one.
+  for c in python3.12 python3.13 python3 python; do
     if command -v "$c" >/dev/null 2>&1 && python_ok "$(command -v "$c")"; then
       command -v "$c"; return 0
     fi
@@ -25,7 +26,8 @@ find_python() {
     pyenv_root="$(pyenv root 2>/dev/null || true)"
   fi
   [ -z "$pyenv_root" ] && pyenv_root="$HOME/.pyenv"
-  for c in $(ls -d "$pyenv_root"/versions/3.1[2-9]* 2>/dev/null | sort -rV); do
+  for c in $(ls -d "$pyenv_root"/versions/3.12* 2>/dev/null | sort -rV) \
+           $(ls -d "$pyenv_root"/versions/3.1[3-9]* 2>/dev/null | sort -V); do
     for exe in "$c"/bin/python3.1[2-9] "$c"/bin/python3; do
       if [ -x "$exe" ] && python_ok "$exe"; then echo "$exe"; return 0; fi
     done
