@@ -83,10 +83,7 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
     labels = np.array(c.dyad_labels, dtype=object)
     sa = np.array(c.state_ids, dtype=object)[c.dyad_a]
     sb = np.array(c.state_ids, dtype=object)[c.dyad_b]
-    connected = np.full((n, nd), np.nan)
-    redundancy = np.full((n, nd), np.nan)
-    connected[:, c.tracked_dyads] = rec.connected[:n]
-    redundancy[:, c.tracked_dyads] = rec.redundancy[:n]
+    connected, redundancy = dyad_metrics(model)
     dyads = pd.DataFrame({
         "step": np.repeat(steps, nd),
         "dyad": np.tile(labels, n),
@@ -112,16 +109,12 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
     init = pd.DataFrame({"step": 0, "channel": np.array(c.channel_ids, dtype=object),
                          "level": c.level0})
     changes = pd.concat([init, changes[changes.step > 0]], ignore_index=True)
-    first_closure = _first_closure(rec.mission_closed[:n])
-    spells = _spells(model, n, first_closure)
+    spells = _spells(model, n, _first_closure(rec.mission_closed[:n]))
     events = pd.DataFrame(
         [vars(e) for e in rec.log],
         columns=["step", "type", "label", "target", "channels_affected", "detail"],
     )
-    summary = _summary(model, n, connected, redundancy, first_closure)
-    records = model.talks.finish_run(n - 1) if model.talks is not None else []
-    talks = pd.DataFrame(records, columns=TALKS_COLUMNS)
-    _talks_summary(summary, talks)
+    summary, talks = summarize(model)
     return RunResult(
         scenario_name=model.diplomacy_scenario.name,
         time_unit=model.diplomacy_scenario.spec.time_unit,
@@ -163,6 +156,30 @@ def _open_table(model: DiplomacyModel, n: int, labels: np.ndarray) -> pd.DataFra
     if not frames:
         return pd.DataFrame(columns=["step", "dyad", "by", "group", "open_channels"])
     return pd.concat(frames, ignore_index=True)
+
+
+def dyad_metrics(model: DiplomacyModel) -> tuple[np.ndarray, np.ndarray]:
+    """``connected`` and ``redundancy`` per step and dyad (NaN for untracked dyads)."""
+    c = model.diplomacy_scenario.compiled
+    rec = model.recorder
+    shape = (rec.n, len(c.dyad_labels))
+    connected = np.full(shape, np.nan)
+    redundancy = np.full(shape, np.nan)
+    connected[:, c.tracked_dyads] = rec.connected[:rec.n]
+    redundancy[:, c.tracked_dyads] = rec.redundancy[:rec.n]
+    return connected, redundancy
+
+
+def summarize(model: DiplomacyModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-dyad ``summary`` and the ``talks`` table of a model that has run (call once)."""
+    n = model.recorder.n
+    connected, redundancy = dyad_metrics(model)
+    summary = _summary(model, n, connected, redundancy,
+                       _first_closure(model.recorder.mission_closed[:n]))
+    records = model.talks.finish_run(n - 1) if model.talks is not None else []
+    talks = pd.DataFrame(records, columns=TALKS_COLUMNS)
+    _talks_summary(summary, talks)
+    return summary, talks
 
 
 def _first_closure(mission_closed: np.ndarray) -> np.ndarray:

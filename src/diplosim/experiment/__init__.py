@@ -1,0 +1,15 @@
+"""Parameter sweeps: experiment files, designs, executors, a resumable store, sensitivity."""
+
+from diplosim.experiment.design import Design, build_design, run_seed
+from diplosim.experiment.executors import BACKENDS, make_executor
+from diplosim.experiment.runner import RunContext, simulate_outcomes
+from diplosim.experiment.sensitivity import Sensitivity, analyze
+from diplosim.experiment.spec import Experiment, ExperimentSpec, load_experiment
+from diplosim.experiment.store import SweepResult, read_sweep
+from diplosim.experiment.sweep import SweepReport, outcome_table, run_sweep
+
+__all__ = [
+    "BACKENDS", "Design", "Experiment", "ExperimentSpec", "RunContext", "Sensitivity",
+    "SweepReport", "SweepResult", "analyze", "build_design", "load_experiment", "make_executor",
+    "outcome_table", "read_sweep", "run_seed", "run_sweep", "simulate_outcomes",
+]

@@ -1,0 +1,150 @@
+"""One interface for running tasks serially, on local processes, or on a Dask cluster.
+
+``executor.imap_unordered(fn, tasks)`` yields results as tasks finish, keeping at most a few tasks
+per worker in flight so memory does not grow with the number of tasks. Results are independent of
+the backend: every run carries its own seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from diplosim.errors import InputError
+
+BACKENDS = ("serial", "process", "dask")
+
+
+class Executor(Protocol):
+    workers: int
+    description: str
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    def __init__(self) -> None:
+        self.workers = 1
+        self.description = "serial"
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(task)
+
+    def close(self) -> None:
+        pass
+
+
+def _bounded(submit: Callable[[Any], Any], tasks: Iterable[Any], window: int,
+             wait_any: Callable[[set[Any]], tuple[set[Any], set[Any]]],
+             result: Callable[[Any], Any]) -> Iterator[Any]:
+    pending: set[Any] = set()
+    it = iter(tasks)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < window:
+            try:
+                pending.add(submit(next(it)))
+            except StopIteration:
+                exhausted = True
+        if not pending:
+            return
+        done, pending = wait_any(pending)
+        for fut in done:
+            yield result(fut)
+
+
+class ProcessExecutor:
+    """Local worker processes (``spawn`` start method: safe with threads, same on every OS)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"process ({workers} workers)"
+        self._pool = ProcessPoolExecutor(max_workers=workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        def wait_any(pending: set[Future[Any]]) -> tuple[set[Future[Any]], set[Future[Any]]]:
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return set(done), set(rest)
+
+        return _bounded(lambda t: self._pool.submit(fn, t), tasks, 3 * self.workers,
+                        wait_any, lambda f: f.result())
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask cluster: the scheduler at ``address``, or a local cluster started for the sweep."""
+
+    def __init__(self, workers: int, address: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster  # untyped library
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise InputError.single("the dask backend needs dask[distributed]",
+                                    source="--backend", value="dask") from exc
+        self._cluster: Any = None
+        if address:
+            try:
+                self._client = Client(address, timeout="20s")  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise InputError.single(f"cannot reach the Dask scheduler ({exc})",
+                                        source="--scheduler", value=address,
+                                        allowed="an address like tcp://host:8786") from None
+            info = self._client.scheduler_info()
+            self.workers = max(sum(w.get("nthreads", 1) for w in info["workers"].values()), 1)
+            self.description = f"dask at {address} ({self.workers} worker threads)"
+        else:
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+            self._client = Client(self._cluster)  # type: ignore[no-untyped-call]
+            self.workers = workers
+            self.description = f"dask local cluster ({workers} workers)"
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        from distributed import wait as dask_wait
+
+        def wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+            done, rest = dask_wait(  # type: ignore[no-untyped-call]
+                list(pending), return_when="FIRST_COMPLETED")
+            return set(done), set(rest)
+
+        # pure=False: two tasks with equal arguments must both run (Dask would merge them).
+        return _bounded(lambda t: self._client.submit(fn, t, pure=False), tasks,
+                        3 * self.workers, wait_any, lambda f: f.result())
+
+    def close(self) -> None:
+        self._client.close()  # type: ignore[no-untyped-call]
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(backend: str, workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    if backend not in BACKENDS:
+        raise InputError.single("unknown backend", source="--backend", value=backend,
+                                allowed=", ".join(BACKENDS))
+    if workers is not None and workers < 1:
+        raise InputError.single("must be at least 1", source="--workers", value=workers)
+    if scheduler and backend != "dask":
+        raise InputError.single("a scheduler address needs --backend dask",
+                                source="--scheduler", value=scheduler)
+    n = workers or available_cores()
+    if backend == "serial":
+        return SerialExecutor()
+    if backend == "process":
+        return ProcessExecutor(n)
+    return DaskExecutor(n, scheduler)

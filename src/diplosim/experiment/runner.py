@@ -1,0 +1,118 @@
+"""The worker side of a sweep: run a chunk of runs, each isolated, and return plain rows.
+
+A task is one :class:`Chunk` (several runs, so short runs do not pay a task's overhead each) and
+the :class:`RunContext` they share. The base scenario is parsed once per worker process and cached;
+each run applies its point's overrides to it (the same mechanism as ``run --set``). A run that
+raises is returned as failed with its error; the chunk goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from diplosim.experiment.spec import OutcomeSpec, SeriesSpec
+
+# An evaluator maps (context, overrides, seed) to (outcomes, series or None).
+Evaluator = Callable[["RunContext", Mapping[str, Any], np.random.SeedSequence],
+                     tuple[dict[str, float], dict[str, np.ndarray] | None]]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of a sweep shares; small and picklable."""
+
+    scenario_text: str
+    scenario_source: str
+    steps: int
+    outcomes: tuple[OutcomeSpec, ...]
+    series: SeriesSpec | None = None
+    root_seed: int = 0
+    evaluator: Evaluator | None = None  # default: the diplomacy model
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: int
+    point_id: int
+    replication: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    context: RunContext
+    runs: tuple[RunSpec, ...]
+
+
+@dataclass
+class ChunkResult:
+    rows: list[dict[str, Any]]
+    series: list[dict[str, Any]]  # one dict of equal-length arrays per run, with run_id
+
+
+_BASE_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _base_scenario(context: RunContext) -> Any:
+    from diplosim.scenario import scenario_from_text
+
+    key = (context.scenario_source, context.scenario_text)
+    if key not in _BASE_CACHE:
+        _BASE_CACHE.clear()
+        _BASE_CACHE[key] = scenario_from_text(context.scenario_text, context.scenario_source)
+    return _BASE_CACHE[key]
+
+
+def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
+                      seed: np.random.SeedSequence
+                      ) -> tuple[dict[str, float], dict[str, np.ndarray] | None]:
+    """Run the diplomacy model once and compute the experiment's outcomes (and series)."""
+    from diplosim.experiment.outcomes import compute_outcomes, compute_series
+    from diplosim.model import DiplomacyModel
+
+    scenario = _base_scenario(context).with_overrides({"steps": context.steps, **overrides})
+    model = DiplomacyModel(scenario, rng=seed)
+    model.run()
+    values = compute_outcomes(model, context.outcomes)
+    series = compute_series(model, context.series) if context.series is not None else None
+    return values, series
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Run every run of a chunk; never raises for a failing run."""
+    from diplosim.experiment.design import run_seed
+    from diplosim.replicate import seed_label
+
+    context = chunk.context
+    evaluate = context.evaluator or simulate_outcomes
+    names = [o.name for o in context.outcomes]
+    rows: list[dict[str, Any]] = []
+    series: list[dict[str, Any]] = []
+    for run in chunk.runs:
+        seed = run_seed(context.root_seed, run.point_id, run.replication)
+        start = time.time()
+        tick = time.perf_counter()
+        row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
+                               "replication": run.replication, "seed": seed_label(seed)}
+        try:
+            values, run_series = evaluate(context, run.overrides, seed)
+            row.update(status="ok", error="")
+            row.update({n: float(values.get(n, np.nan)) for n in names})
+            if run_series is not None:
+                series.append({"run_id": run.run_id, **run_series})
+        except Exception as exc:  # recorded, not raised: the sweep goes on
+            row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+            row.update(dict.fromkeys(names, np.nan))
+        row["started"] = start
+        row["seconds"] = time.perf_counter() - tick
+        rows.append(row)
+    return ChunkResult(rows=rows, series=series)
+
+
+def chunked(runs: Sequence[RunSpec], size: int) -> list[tuple[RunSpec, ...]]:
+    return [tuple(runs[i:i + size]) for i in range(0, len(runs), size)]

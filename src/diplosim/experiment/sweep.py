@@ -1,0 +1,228 @@
+"""Run an experiment: design → chunks of runs → executor → Parquet parts, resumable."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from diplosim.errors import InputError
+from diplosim.experiment.design import Design, build_design
+from diplosim.experiment.executors import available_cores, make_executor
+from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, chunked, run_chunk
+from diplosim.experiment.spec import Experiment
+from diplosim.experiment.store import DESIGN, SweepStore, write_json, write_parquet
+from diplosim.progress import Progress
+from diplosim.runset import command_line, now, versions
+
+
+@dataclass
+class SweepReport:
+    path: Path
+    total: int
+    already: int
+    ran: int
+    failed: int
+    failed_total: int
+    seconds: float
+    backend: str
+    complete: bool
+
+    @property
+    def rate(self) -> float:
+        return self.ran / self.seconds if self.seconds > 0 else float("nan")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def design_table(design: Design) -> pd.DataFrame:
+    """Parameter columns safe for Parquet: categorical values that are not all numbers as text."""
+    table = design.points.copy()
+    for p in design.parameters:
+        col = table[p.column]
+        if col.dtype == object and not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in col):
+            table[p.column] = col.map(str)
+    return table
+
+
+def _provenance(experiment: Experiment, design: Design, total: int) -> dict[str, Any]:
+    spec = experiment.spec
+    scenario = experiment.scenario
+    return {
+        "kind": "sweep",
+        "experiment": {"name": spec.name, "source": experiment.source,
+                       "text": experiment.document.text,
+                       "sha256": sha256(experiment.document.text)},
+        "scenario": {"name": scenario.name, "source": scenario.source, "text": scenario.text,
+                     "sha256": sha256(scenario.text), "time_unit": scenario.spec.time_unit},
+        "design": {"kind": design.kind.value, "points": len(design), **design.info,
+                   "problem": design.problem},
+        "parameters": [{"path": p.path, "column": p.column, "type": p.type.value}
+                       for p in design.parameters],
+        "outcomes": [o.model_dump(exclude_none=True) for o in spec.outcomes],
+        "series": spec.series.model_dump() if spec.series else None,
+        "replications": spec.replications,
+        "steps": experiment.steps,
+        "root_seed": spec.seed,
+        "seeds": "SeedSequence(root_seed, spawn_key=(point_id, replication))",
+        "runs": total,
+        "versions": versions(),
+        "machine": {"node": platform.node(), "platform": platform.platform(),
+                    "cores": available_cores()},
+        "sessions": [],
+        "status": "running",
+    }
+
+
+def _open_store(store: SweepStore, experiment: Experiment, resume: bool,
+                provenance: dict[str, Any]) -> dict[str, Any]:
+    if store.path.exists() and not store.path.is_dir():
+        raise InputError.single("exists and is not a folder", source=str(store.path))
+    if resume:
+        if not store.exists():
+            raise InputError.single("nothing to resume: no sweep here", source=str(store.path),
+                                    allowed="the --out folder of an interrupted sweep")
+        old = store.read_provenance()
+        if old.get("experiment", {}).get("sha256") != provenance["experiment"]["sha256"]:
+            raise InputError.single(
+                "the experiment file changed since this sweep started; resuming would mix "
+                "two experiments", source=experiment.source,
+                allowed=f"the experiment stored in {store.provenance_file}, or a new --out")
+        if old.get("scenario", {}).get("sha256") != provenance["scenario"]["sha256"]:
+            raise InputError.single(
+                "the scenario file changed since this sweep started", source=str(store.path),
+                allowed="the same scenario text, or a new --out")
+        provenance["sessions"] = old.get("sessions", [])
+        provenance["started"] = old.get("started")
+        return provenance
+    if store.exists() or (store.path.is_dir() and any(store.path.iterdir())):
+        raise InputError.single("already holds results", source=str(store.path),
+                                allowed="--resume to finish this sweep, or another --out")
+    provenance["started"] = now()
+    return provenance
+
+
+def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
+    for point in range(len(design)):
+        overrides = design.overrides(point)
+        for rep in range(replications):
+            yield RunSpec(run_id=point * replications + rep, point_id=point, replication=rep,
+                          overrides=overrides)
+
+
+def default_chunk_size(remaining: int, workers: int) -> int:
+    """About eight tasks per worker, at most 50 runs per task."""
+    return max(1, min(50, math.ceil(remaining / max(8 * workers, 1))))
+
+
+def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "process",
+              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+              csv: bool = False, progress: bool | None = None,
+              evaluator: Evaluator | None = None) -> SweepReport:
+    """Run (or finish) a sweep into ``out``; return what happened."""
+    spec = experiment.spec
+    design = build_design(spec, experiment.source, experiment.document.lines)
+    total = len(design) * spec.replications
+    store = SweepStore(out)
+    provenance = _open_store(store, experiment, resume,
+                             _provenance(experiment, design, total))
+    store.prepare()
+    store.remove_orphans()
+    done_ids = store.stored_run_ids()
+    table = design_table(design)
+    write_parquet(store.path / DESIGN, table.reset_index())
+    session: dict[str, Any] = {"started": now(), "command": command_line(), "backend": backend,
+                               "resumed": resume, "already_stored": len(done_ids)}
+    provenance["sessions"].append(session)
+    write_json(store.provenance_file, provenance)
+
+    remaining = [r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids]
+    executor = make_executor(backend, workers, scheduler) if remaining else None
+    n_workers = executor.workers if executor else 1
+    size = spec.chunk_size or default_chunk_size(len(remaining), n_workers)
+    context = RunContext(scenario_text=experiment.scenario.text,
+                         scenario_source=experiment.scenario.source, steps=experiment.steps,
+                         outcomes=tuple(spec.outcomes), series=spec.series,
+                         root_seed=spec.seed, evaluator=evaluator)
+    bar = Progress(len(remaining), "runs", enabled=progress)
+    ran = failed = 0
+    tick = time.perf_counter()
+    complete = False
+    try:
+        if executor is not None:
+            session["executor"] = executor.description
+            session["chunk_size"] = size
+            chunks = (Chunk(context, c) for c in chunked(remaining, size))
+            for result in executor.imap_unordered(run_chunk, chunks):
+                rows = pd.DataFrame(result.rows)
+                params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
+                rows = pd.concat([rows.iloc[:, :4], params, rows.iloc[:, 4:]], axis=1)
+                series = (pd.concat([pd.DataFrame(s) for s in result.series], ignore_index=True)
+                          if result.series else None)
+                store.write_part(rows, series)
+                bad = int((rows["status"] != "ok").sum())
+                ran += len(rows)
+                failed += bad
+                bar.update(len(rows), bad)
+        complete = True
+    finally:
+        if executor is not None:
+            executor.close()
+        seconds = time.perf_counter() - tick
+        session.update(ended=now(), ran=ran, failed=failed, seconds=round(seconds, 3))
+        stored = store.stored_run_ids()
+        complete = complete and len(stored) == total
+        provenance["status"] = "complete" if complete else "interrupted"
+        if complete:
+            provenance["ended"] = session["ended"]
+        write_json(store.provenance_file, provenance)
+    failed_total = 0
+    if complete:
+        from diplosim.experiment.store import read_sweep
+
+        result_all = read_sweep(store.path)
+        failed_total = int((result_all.runs["status"] != "ok").sum())
+        provenance["failed"] = failed_total
+        write_json(store.provenance_file, provenance)
+        if csv:
+            export_csv(store.path)
+    return SweepReport(path=store.path, total=total, already=len(done_ids), ran=ran,
+                       failed=failed, failed_total=failed_total, seconds=seconds,
+                       backend=backend, complete=complete)
+
+
+def export_csv(path: Path) -> None:
+    """Write runs.csv (and series.csv) next to the parts."""
+    from diplosim.experiment.store import read_sweep
+
+    result = read_sweep(path)
+    csv_dir = path / "csv"
+    csv_dir.mkdir(exist_ok=True)
+    result.runs.to_csv(csv_dir / "runs.csv", index=False)
+    if len(result.series):
+        result.series.to_csv(csv_dir / "series.csv", index=False)
+    result.design.to_csv(csv_dir / "design.csv", index=False)
+
+
+def outcome_table(result: Any, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Per point: parameters, and mean, sd and count of each outcome over its ok replications."""
+    ok = result.ok
+    names = outcomes or result.outcomes
+    grouped = ok.groupby("point_id")[names]
+    stats = grouped.agg(["mean", "std", "count"])
+    stats.columns = [f"{o}_{s}" for o, s in stats.columns]
+    design = result.design.set_index("point_id")
+    table: pd.DataFrame = design.join(stats, how="left").reset_index()
+    return table
+
+
