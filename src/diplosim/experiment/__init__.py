@@ -4,12 +4,18 @@ from diplosim.experiment.design import Design, build_design, run_seed
 from diplosim.experiment.executors import BACKENDS, make_executor
 from diplosim.experiment.runner import RunContext, simulate_outcomes
 from diplosim.experiment.sensitivity import Sensitivity, analyze
-from diplosim.experiment.spec import Experiment, ExperimentSpec, load_experiment
+from diplosim.experiment.spec import (
+    Experiment,
+    ExperimentSpec,
+    experiment_from_text,
+    load_experiment,
+)
 from diplosim.experiment.store import SweepResult, read_sweep
 from diplosim.experiment.sweep import SweepReport, outcome_table, run_sweep
 
 __all__ = [
     "BACKENDS", "Design", "Experiment", "ExperimentSpec", "RunContext", "Sensitivity",
-    "SweepReport", "SweepResult", "analyze", "build_design", "load_experiment", "make_executor",
+    "SweepReport", "SweepResult", "analyze", "build_design", "experiment_from_text",
+    "load_experiment", "make_executor",
     "outcome_table", "read_sweep", "run_seed", "run_sweep", "simulate_outcomes",
 ]
