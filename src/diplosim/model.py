@@ -34,10 +34,12 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         **overrides: dotted-path overrides of scenario fields, validated like the file
             (``DiplomacyModel(sc, rng=1, **{"channels.backchannel.close_threshold": 0.9})``);
             this is how ``mesa.batch_run`` parameters reach the scenario.
+        collect: feed the Mesa ``DataCollector`` every step (on by default). Sweeps switch it
+            off: their outcomes come from the model's own recorder arrays.
     """
 
     def __init__(self, scenario: Scenario | str | Path, *, rng: Any = None,
-                 **overrides: Any) -> None:
+                 collect: bool = True, **overrides: Any) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if overrides:
@@ -65,6 +67,7 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.actors = [Actor(self, i) for i in range(len(c.actor_ids))]
         self._had_mission = np.zeros(self.n_dyads, dtype=bool)
         self.flows = self.channels.flows(self.n_dyads)
+        self.collect = collect
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_tension": lambda m: float(m.tension.tension.mean()),
@@ -95,7 +98,8 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
             redundancy=redundancy,
             open_counts=self.channels.open_by_dyad_kind(self.n_dyads),
         )
-        self.datacollector.collect(self)
+        if self.collect:
+            self.datacollector.collect(self)
 
     def step(self) -> None:
         """Advance one step: events, tension, channels, communication, negotiation, record."""

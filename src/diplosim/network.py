@@ -42,10 +42,16 @@ class Connectivity:
         self.tracked = c.tracked_dyads
         self.gov_a = c.dyad_a[self.tracked]
         self.gov_b = c.dyad_b[self.tracked]
+        # Channels open and close rarely: reuse the last answer while the open set is unchanged.
+        self._last_open: NDArray[np.bool_] | None = None
+        self._last: tuple[NDArray[np.int8], NDArray[np.int64]] | None = None
 
     def compute(self, level: IntArray) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
         """Return (connected, redundancy) for the tracked dyads."""
         is_open = level > 0
+        if (self._last is not None and self._last_open is not None
+                and np.array_equal(is_open, self._last_open)):
+            return self._last[0].copy(), self._last[1].copy()
         u, v = self.u[is_open], self.v[is_open]
         n = self.n_nodes
         ones = np.ones(u.size, dtype=np.int32)
@@ -63,4 +69,5 @@ class Connectivity:
                 redundancy[i] = maximum_flow(
                     flow_graph, int(self.gov_a[i]), int(self.gov_b[i])
                 ).flow_value
+        self._last_open, self._last = is_open, (connected.copy(), redundancy.copy())
         return connected, redundancy

@@ -68,6 +68,19 @@ def _base_scenario(context: RunContext) -> Any:
     return _BASE_CACHE[key]
 
 
+_POINT_CACHE: dict[str, Any] = {}
+
+
+def _point_scenario(context: RunContext, overrides: Mapping[str, Any]) -> Any:
+    """The scenario of one point, validated once for all its replications in this worker."""
+    key = repr(sorted(overrides.items())) + f"|{context.steps}|{id(_base_scenario(context))}"
+    if key not in _POINT_CACHE:
+        _POINT_CACHE.clear()
+        _POINT_CACHE[key] = _base_scenario(context).with_overrides(
+            {"steps": context.steps, **overrides})
+    return _POINT_CACHE[key]
+
+
 def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
                       seed: np.random.SeedSequence
                       ) -> tuple[dict[str, float], dict[str, np.ndarray] | None]:
@@ -75,8 +88,8 @@ def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
     from diplosim.experiment.outcomes import compute_outcomes, compute_series
     from diplosim.model import DiplomacyModel
 
-    scenario = _base_scenario(context).with_overrides({"steps": context.steps, **overrides})
-    model = DiplomacyModel(scenario, rng=seed)
+    scenario = _point_scenario(context, overrides)
+    model = DiplomacyModel(scenario, rng=seed, collect=False)
     model.run()
     values = compute_outcomes(model, context.outcomes)
     series = compute_series(model, context.series) if context.series is not None else None

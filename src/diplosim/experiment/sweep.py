@@ -15,7 +15,7 @@ import pandas as pd
 
 from diplosim.errors import InputError
 from diplosim.experiment.design import Design, build_design
-from diplosim.experiment.executors import available_cores, make_executor
+from diplosim.experiment.executors import Executor, available_cores, make_executor
 from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, chunked, run_chunk
 from diplosim.experiment.spec import Experiment
 from diplosim.experiment.store import DESIGN, SweepStore, write_json, write_parquet
@@ -136,6 +136,20 @@ def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "proces
     store = SweepStore(out)
     provenance = _open_store(store, experiment, resume,
                              _provenance(experiment, design, total))
+    # Workers first: a fork-started pool must be made before anything starts threads here.
+    executor = make_executor(backend, workers, scheduler)
+    try:
+        return _run(experiment, design, store, provenance, executor, resume, csv, progress,
+                    evaluator, backend)
+    finally:
+        executor.close()
+
+
+def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: dict[str, Any],
+         executor: Executor, resume: bool, csv: bool, progress: bool | None,
+         evaluator: Evaluator | None, backend: str) -> SweepReport:
+    spec = experiment.spec
+    total = len(design) * spec.replications
     store.prepare()
     store.remove_orphans()
     done_ids = store.stored_run_ids()
@@ -147,9 +161,7 @@ def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "proces
     write_json(store.provenance_file, provenance)
 
     remaining = [r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids]
-    executor = make_executor(backend, workers, scheduler) if remaining else None
-    n_workers = executor.workers if executor else 1
-    size = spec.chunk_size or default_chunk_size(len(remaining), n_workers)
+    size = spec.chunk_size or default_chunk_size(len(remaining), executor.workers)
     context = RunContext(scenario_text=experiment.scenario.text,
                          scenario_source=experiment.scenario.source, steps=experiment.steps,
                          outcomes=tuple(spec.outcomes), series=spec.series,
@@ -159,25 +171,22 @@ def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "proces
     tick = time.perf_counter()
     complete = False
     try:
-        if executor is not None:
-            session["executor"] = executor.description
-            session["chunk_size"] = size
-            chunks = (Chunk(context, c) for c in chunked(remaining, size))
-            for result in executor.imap_unordered(run_chunk, chunks):
-                rows = pd.DataFrame(result.rows)
-                params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
-                rows = pd.concat([rows.iloc[:, :4], params, rows.iloc[:, 4:]], axis=1)
-                series = (pd.concat([pd.DataFrame(s) for s in result.series], ignore_index=True)
-                          if result.series else None)
-                store.write_part(rows, series)
-                bad = int((rows["status"] != "ok").sum())
-                ran += len(rows)
-                failed += bad
-                bar.update(len(rows), bad)
+        session["executor"] = executor.description
+        session["chunk_size"] = size
+        chunks = (Chunk(context, c) for c in chunked(remaining, size))
+        for result in executor.imap_unordered(run_chunk, chunks):
+            rows = pd.DataFrame(result.rows)
+            params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
+            rows = pd.concat([rows.iloc[:, :4], params, rows.iloc[:, 4:]], axis=1)
+            series = (pd.concat([pd.DataFrame(s) for s in result.series], ignore_index=True)
+                      if result.series else None)
+            store.write_part(rows, series)
+            bad = int((rows["status"] != "ok").sum())
+            ran += len(rows)
+            failed += bad
+            bar.update(len(rows), bad)
         complete = True
     finally:
-        if executor is not None:
-            executor.close()
         seconds = time.perf_counter() - tick
         session.update(ended=now(), ran=ran, failed=failed, seconds=round(seconds, 3))
         stored = store.stored_run_ids()

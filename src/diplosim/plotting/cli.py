@@ -1,0 +1,57 @@
+"""``diplosim plot``: figures of a run folder, a sweep folder or a negotiation session file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from diplosim.errors import InputError
+from diplosim.plotting.files import FORMATS, RUN_KINDS, SWEEP_KINDS
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "plot", help="draw figures of a results folder (run or sweep) or a negotiation file",
+        description="Draw the standard figures of a `diplosim run` folder "
+        f"({', '.join(RUN_KINDS)}), of a `diplosim sweep` folder ({', '.join(SWEEP_KINDS)}), "
+        "or the offers of a negotiation session file (negotiation).")
+    p.add_argument("results", help="results folder, or a negotiation session YAML file")
+    p.add_argument("--kind", action="append", default=None,
+                   help="figure to draw (repeatable; default: all for these results)")
+    p.add_argument("--out", default=None, help="folder for the figures (default RESULTS/figures)")
+    p.add_argument("--format", choices=FORMATS, default="png")
+    p.add_argument("--seed", type=int, default=None, help="negotiation: override the seed")
+    p.set_defaults(func=plot_command)
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    from diplosim.plotting.files import save, write_run_figures, write_sweep_figures
+
+    target = Path(args.results)
+    if target.is_file():
+        from diplosim.negotiation.session import build_session, load_session
+        from diplosim.plotting.negotiation import plot_negotiation
+
+        if args.kind and args.kind != ["negotiation"]:
+            raise InputError.single("a session file has one figure", source="--kind",
+                                    value=args.kind, allowed="negotiation")
+        plan = load_session(target)
+        session = build_session(plan, args.seed)
+        result = session.run()
+        out = Path(args.out) if args.out else target.parent
+        path = save(plot_negotiation(result, session.setting),
+                    out / f"{target.stem}_negotiation.{args.format}")
+        print(f"figure: {path}")
+        return 0
+    if (target / "provenance.json").exists() and (target / "parts").is_dir():
+        paths = write_sweep_figures(target, args.out, args.kind, args.format)
+    elif (target / "dyads.parquet").exists():
+        paths = write_run_figures(target, args.out, args.kind, args.format)
+    else:
+        raise InputError.single("not a results folder or a negotiation file", source=str(target),
+                                allowed="a folder written by diplosim run or diplosim sweep, or "
+                                "a negotiation session .yaml")
+    for path in paths:
+        print(f"figure: {path}")
+    return 0

@@ -1,0 +1,105 @@
+"""Writing the standard figures of a results folder (atomically, one file per figure)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from diplosim.errors import InputError
+
+FORMATS = ("png", "svg", "pdf")
+RUN_KINDS = ("time_series", "survival", "timeline", "network")
+SWEEP_KINDS = ("response", "heatmap", "sensitivity")
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` to ``path`` through a temporary file, so a figure is whole or absent."""
+    fmt = path.suffix.lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError.single("unknown figure format", source="--format", value=fmt,
+                                allowed=", ".join(FORMATS))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.{fmt}")
+    metadata = {"png": {"Software": None}, "svg": {"Date": None},
+                "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
+    try:
+        fig.savefig(tmp, format=fmt, metadata=metadata, dpi=200, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _check_kinds(kinds: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    chosen = kinds or list(allowed)
+    for kind in chosen:
+        if kind not in allowed:
+            raise InputError.single("unknown figure kind for these results", source="--kind",
+                                    value=kind, allowed=", ".join(allowed))
+    return chosen
+
+
+def write_run_figures(results: str | Path, out: str | Path | None = None,
+                      kinds: list[str] | None = None, fmt: str = "png") -> list[Path]:
+    """Draw the standard figures of a ``diplosim run`` folder into ``out`` (default
+    ``<results>/figures``); return their paths."""
+    from diplosim.plotting.network import plot_network
+    from diplosim.plotting.runs import plot_channel_timeline, plot_survival, plot_time_series
+    from diplosim.runset import read_runset
+
+    runs = read_runset(results)
+    target = Path(out) if out else Path(results) / "figures"
+    makers: dict[str, Callable[[], Figure]] = {
+        "time_series": lambda: plot_time_series(runs),
+        "survival": lambda: plot_survival(runs),
+        "timeline": lambda: plot_channel_timeline(runs),
+        "network": lambda: plot_network(runs),
+    }
+    return [save(makers[k](), target / f"{k}.{fmt}") for k in _check_kinds(kinds, RUN_KINDS)]
+
+
+def write_sweep_figures(results: str | Path, out: str | Path | None = None,
+                        kinds: list[str] | None = None, fmt: str = "png") -> list[Path]:
+    """Figures of a ``diplosim sweep`` folder: each outcome against each parameter, heatmaps
+    over the first two parameters, and sensitivity bars if ``diplosim analyze`` ran."""
+    from diplosim.experiment import read_sweep
+    from diplosim.plotting.sweeps import (
+        plot_heatmap,
+        plot_morris,
+        plot_outcome_vs_parameter,
+        plot_sobol,
+    )
+
+    sweep = read_sweep(results)
+    target = Path(out) if out else Path(results) / "figures"
+    chosen = _check_kinds(kinds, SWEEP_KINDS)
+    params, outcomes = sweep.parameters, sweep.outcomes
+    runs = sweep.runs
+    name = sweep.provenance.get("experiment", {}).get("name", "sweep")
+    paths: list[Path] = []
+    if not len(sweep.ok):
+        raise InputError.single("the sweep holds no successful run to plot", source=str(results))
+    numeric = [p for p in params if pd.api.types.is_numeric_dtype(runs[p])]
+    for outcome in outcomes:
+        if "response" in chosen:
+            for p in numeric:
+                fig = plot_outcome_vs_parameter(runs, p, outcome, title=f"{name}: {outcome}")
+                paths.append(save(fig, target / f"response_{outcome}_{p}.{fmt}"))
+        if "heatmap" in chosen and len(params) >= 2 and sweep.provenance.get(
+                "design", {}).get("kind") in ("grid", "list"):
+            fig = plot_heatmap(runs, params[0], params[1], outcome, title=f"{name}: {outcome}")
+            paths.append(save(fig, target / f"heatmap_{outcome}.{fmt}"))
+    if "sensitivity" in chosen:
+        for method, draw in (("sobol", plot_sobol), ("morris", plot_morris)):
+            table_file = Path(results) / f"sensitivity_{method}.csv"
+            if not table_file.exists():
+                continue
+            table = pd.read_csv(table_file)
+            for outcome in dict.fromkeys(table["outcome"]):
+                fig = draw(table, outcome, title=f"{name}: {method} indices of {outcome}")
+                paths.append(save(fig, target / f"{method}_{outcome}.{fmt}"))
+    return paths

@@ -1,0 +1,91 @@
+"""One figure style: Okabe–Ito colours (colour-blind safe), paper-sized, labelled axes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib as mpl
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
+# deficiency.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+             "#000000")
+TRACK_COLOURS = {"1": "#0072B2", "1.5": "#009E73", "2": "#E69F00"}
+CLOSURE_SHADE = "#BBBBBB"
+
+RC: dict[str, Any] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=[c for c in OKABE_ITO if c != "#F0E442"]),
+    "svg.hashsalt": "diplosim",
+    "savefig.bbox": "tight",
+}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    with mpl.rc_context(RC):  # type: ignore[arg-type]
+        yield
+
+
+# For lines and markers on white: Okabe-Ito without the yellow, which is too light for thin lines.
+LINE_COLOURS = tuple(c for c in OKABE_ITO if c != "#F0E442")
+
+
+def colour(i: int) -> str:
+    return LINE_COLOURS[i % len(LINE_COLOURS)]
+
+
+def track_colour(track: str, others: Sequence[str] = ()) -> str:
+    if track in TRACK_COLOURS:
+        return TRACK_COLOURS[track]
+    return colour(3 + list(others).index(track) if track in others else 6)
+
+
+def new_figure(ax: Axes | None, size: tuple[float, float] = (6.5, 4.0)) -> tuple[Figure, Axes]:
+    """The figure of ``ax``, or a new figure with one Axes (not attached to pyplot)."""
+    if ax is not None:
+        fig = ax.get_figure()
+        assert isinstance(fig, Figure)
+        return fig, ax
+    with style():
+        fig = Figure(figsize=size, layout="constrained")
+        return fig, fig.add_subplot()
+
+
+def new_grid(rows: int, cols: int, size: tuple[float, float], **kw: Any
+             ) -> tuple[Figure, Any]:
+    with style():
+        fig = Figure(figsize=size, layout="constrained")
+        axes = fig.subplots(rows, cols, **kw)
+    return fig, axes
+
+
+def time_label(unit: str) -> str:
+    return f"time ({unit}s)" if unit and not unit.endswith("s") else f"time ({unit or 'steps'})"
+
+
+def styled[F: Any](fn: F) -> F:
+    """Run a plotting function inside the house style."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with style():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
