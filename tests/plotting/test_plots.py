@@ -1,0 +1,274 @@
+"""Figures show the results: data read back from the artists equal the tables they draw."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.testing.compare import compare_images
+
+from diplosim.analysis.survival import closure_durations, kaplan_meier
+from diplosim.negotiation.session import build_session, load_session
+from diplosim.plotting import (
+    plot_channel_timeline,
+    plot_heatmap,
+    plot_morris,
+    plot_negotiation,
+    plot_network,
+    plot_outcome_vs_parameter,
+    plot_sobol,
+    plot_survival,
+    plot_time_series,
+    save,
+)
+from diplosim.plotting.network import levels_at
+from diplosim.plotting.runs import at_risk, closure_spans, survival_frame
+from diplosim.replicate import replication_seeds, seed_label
+from diplosim.results import simulate
+from diplosim.runset import RunSet, combine, read_runset, write_runset
+from diplosim.scenario import load_scenario
+
+matplotlib.use("Agg")
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = Path(__file__).parent / "baseline"
+UPDATE = bool(os.environ.get("DIPLOSIM_UPDATE_BASELINES"))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> RunSet:
+    scenario = load_scenario(ROOT / "scenarios" / "mission_closure.yaml")
+    seeds = replication_seeds(2026, 4)
+    results = [simulate(scenario, rng=s) for s in seeds]
+    tables = combine(results, [seed_label(s) for s in seeds])
+    out = tmp_path_factory.mktemp("runs") / "flagship"
+    write_runset(out, tables, {"scenario": {"name": scenario.name, "time_unit": "week"}},
+                 csv=False)
+    return read_runset(out)
+
+
+def test_time_series_median_band_and_closure_shading(runs: RunSet) -> None:
+    fig = plot_time_series(runs)
+    tension_ax = fig.axes[0]
+    d = runs.dyads[runs.dyads["dyad"] == "north-south"]
+    median = d.groupby("step")["tension"].median()
+    line = tension_ax.get_lines()[0]
+    assert np.allclose(line.get_xdata(), median.index)
+    assert np.allclose(line.get_ydata(), median.to_numpy())
+    band = next(c for c in tension_ax.collections if isinstance(c, PolyCollection))
+    upper = band.get_paths()[0].vertices[:, 1].max()
+    assert upper == pytest.approx(d.groupby("step")["tension"].quantile(0.75).max())
+    # shading: steps where at least half the replications have the missions closed
+    share = d.groupby("step")["mission_closed"].mean()
+    closed = share.index[share >= 0.5]
+    spans = closure_spans(runs, "north-south")
+    assert spans[0][0] == closed.min()
+    shaded = [p for p in tension_ax.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    assert len(shaded) == len(spans)
+    assert "mission_closure" in fig.get_suptitle()
+    assert "weeks" in fig.axes[2].get_xlabel()
+
+
+def test_kaplan_meier_matches_the_hand_computed_estimate() -> None:
+    # times 2, 3, 3, 5 closed; 4 and 6 still open at the end (censored)
+    km = kaplan_meier(np.array([2, 3, 3, 5, 4, 6]), np.array([1, 1, 1, 1, 0, 0], bool))
+    assert km["time"].tolist() == [0, 2, 3, 4, 5, 6]
+    expected = [1, 5 / 6, 5 / 6 * 3 / 5, 0.5, 0.5 * 1 / 2, 0.25]
+    assert np.allclose(km["survival"], expected, atol=1e-12)
+    assert km["at_risk"].tolist() == [6, 6, 5, 3, 2, 1]
+    assert ((km["lower"] <= km["survival"] + 1e-12) & (km["survival"] <= km["upper"] + 1e-12)).all()
+
+
+def test_survival_curves_are_monotone_with_censoring_marks_where_the_data_say(
+        runs: RunSet) -> None:
+    fig = plot_survival(runs)
+    ax = fig.axes[0]
+    km = survival_frame(runs)
+    last = runs.spells["replication"].map(runs.dyads.groupby("replication")["step"].max())
+    durations = closure_durations(runs.spells, last)
+    for kind in km["group"].unique():
+        curve = next(line for line in ax.get_lines() if line.get_gid() == f"km:{kind}")
+        y = np.asarray(curve.get_ydata(), dtype=float)
+        assert (np.diff(y) <= 1e-12).all(), f"{kind} survival must not increase"
+        marks = next(line for line in ax.get_lines() if line.get_gid() == f"censored:{kind}")
+        censored_times = sorted(set(durations.loc[(durations["kind"] == kind)
+                                                  & ~durations["event"], "time"]))
+        assert sorted(np.asarray(marks.get_xdata(), dtype=float)) == censored_times
+        n = int((durations["kind"] == kind).sum())
+        assert curve.get_label() == f"{kind} (n={n})"
+    table = fig.axes[1]
+    shown = {t.get_gid(): t.get_text() for t in table.texts if t.get_gid()}
+    for key, text in shown.items():
+        _, kind, t = key.split(":")
+        curve = km[km["group"] == kind]
+        assert int(text) == at_risk(curve, float(t))
+        d = durations[durations["kind"] == kind]
+        assert int(text) == int((d["time"] >= float(t)).sum())
+
+
+def test_channel_timeline_bars_cover_exactly_the_open_spells(runs: RunSet) -> None:
+    fig = plot_channel_timeline(runs, replication=1)
+    ax = fig.axes[0]
+    spells = runs.spells[runs.spells["replication"] == 1]
+    last = int(runs.dyads.loc[runs.dyads["replication"] == 1, "step"].max())
+    drawn: dict[str, float] = {}
+    for coll in ax.collections:
+        gid = coll.get_gid() or ""
+        if ":" in gid:
+            channel = gid.split(":")[0]
+            for path in coll.get_paths():
+                xs = path.vertices[:, 0]
+                drawn[channel] = drawn.get(channel, 0.0) + float(xs.max() - xs.min())
+    open_time = (spells["closed"].fillna(last) - spells["opened"]).groupby(
+        spells["channel"]).sum()
+    for channel, total in open_time.items():
+        assert drawn.get(str(channel), 0.0) == pytest.approx(total)
+    assert len(ax.get_yticklabels()) == len(runs.channels)
+
+
+def test_network_draws_every_channel_at_its_level(runs: RunSet) -> None:
+    step = 30
+    fig = plot_network(runs, step=step, replication=0)
+    ax = fig.axes[0]
+    levels = levels_at(runs, step, 0)
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    for channel, level in levels.items():
+        line = lines[f"channel:{channel}:{level}"]
+        assert (line.get_linestyle() == "-") == (level > 0)
+    governments = [c for c in ax.collections if (c.get_gid() or "").startswith("government:")]
+    assert len(governments) == 2
+    again = plot_network(runs, step=step, replication=0)
+    first = [tuple(line.get_xydata().ravel()) for line in ax.get_lines()]
+    second = [tuple(line.get_xydata().ravel()) for line in again.axes[0].get_lines()]
+    assert first == second  # stable layout
+
+
+def sweep_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for a in (0.1, 0.2, 0.3):
+        for b in (1, 2):
+            for rep in range(4):
+                rows.append({"a": a, "b": b, "replication": rep, "status": "ok",
+                             "y": a * 10 + b + rng.normal(0, 0.1)})
+    rows.append({"a": 0.3, "b": 2, "replication": 9, "status": "failed", "y": np.nan})
+    return pd.DataFrame(rows)
+
+
+def test_sweep_response_and_heatmap_show_the_means_over_replications() -> None:
+    frame = sweep_frame()
+    ok = frame[frame["status"] == "ok"]
+    fig = plot_outcome_vs_parameter(frame, "a", "y")
+    means_line = fig.axes[0].get_lines()[0]
+    assert np.allclose(means_line.get_ydata(), ok.groupby("a")["y"].mean().to_numpy())
+    heat = plot_heatmap(frame, "a", "b", "y")
+    image = next(im for im in heat.axes[0].get_images() if im.get_gid() == "heatmap")
+    expected = ok.groupby(["b", "a"])["y"].mean().unstack().to_numpy()
+    assert np.allclose(np.asarray(image.get_array()), expected)
+
+
+SOBOL = pd.DataFrame({"outcome": "y", "parameter": ["x1", "x2", "x3"], "S1": [0.31, 0.44, 0.0],
+                      "S1_conf": [0.05, 0.05, 0.02], "ST": [0.56, 0.44, 0.24],
+                      "ST_conf": [0.06, 0.04, 0.03]})
+MORRIS = pd.DataFrame({"outcome": "y", "parameter": ["x1", "x2", "x3"], "mu": [2, -1, 0.1],
+                       "mu_star": [2.0, 1.0, 0.3], "mu_star_conf": [0.2, 0.1, 0.05],
+                       "sigma": [0.1, 0.0, 0.5]})
+
+
+def test_sensitivity_bars_and_morris_plane_hold_the_indices() -> None:
+    fig = plot_sobol(SOBOL, "y")
+    ax = fig.axes[0]
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    s1 = [p.get_height() for p in bars[0]]
+    st = [p.get_height() for p in bars[1]]
+    assert np.allclose(s1, SOBOL["S1"])
+    assert np.allclose(st, SOBOL["ST"])
+    morris = plot_morris(MORRIS, "y")
+    pts = morris.axes[0].get_lines()[0].get_xydata()
+    assert np.allclose(pts, MORRIS[["mu_star", "sigma"]].to_numpy())
+
+
+def test_negotiation_trace_in_utility_space() -> None:
+    plan = load_session(ROOT / "examples" / "negotiation" / "boulware_vs_conceder.yaml")
+    session = build_session(plan, 1)
+    result = session.run()
+    fig = plot_negotiation(result, session.setting)
+    ax = fig.axes[0]
+    frame = result.trace_frame()
+    a, b = result.parties[:2]
+    nash = next(c for c in ax.collections if c.get_gid() == "nash")
+    assert np.allclose(nash.get_offsets()[0], session.setting.nash.utilities[:2])  # type: ignore[union-attr]
+    for party in frame.loc[frame["action"] == "offer", "party"].unique():
+        line = next(line for line in ax.get_lines() if line.get_gid() == f"offers:{party}")
+        mine = frame[(frame["party"] == party) & (frame["action"] == "offer")]
+        assert np.allclose(line.get_xdata(), mine[f"u.{a}"])
+        assert np.allclose(line.get_ydata(), mine[f"u.{b}"])
+    frontier = next(line for line in ax.get_lines() if line.get_gid() == "frontier")
+    fx = np.asarray(frontier.get_xdata(), dtype=float)
+    fy = np.asarray(frontier.get_ydata(), dtype=float)
+    assert (np.diff(fx) >= 0).all()
+    assert (np.diff(fy) <= 1e-12).all()  # a Pareto frontier trades one utility for the other
+
+
+def check_baseline(fig: Figure, name: str, tmp_path: Path) -> None:
+    expected = BASELINE / f"{name}.png"
+    if UPDATE or not expected.exists():
+        if not UPDATE:
+            pytest.fail(f"no baseline {expected}; run with DIPLOSIM_UPDATE_BASELINES=1")
+        save(fig, expected)
+        return
+    actual = save(fig, tmp_path / f"{name}.png")
+    diff = compare_images(str(expected), str(actual), tol=5)
+    assert diff is None, diff
+
+
+def test_baseline_sensitivity_bars(tmp_path: Path) -> None:
+    check_baseline(plot_sobol(SOBOL, "y", title="Sobol indices of y"), "sobol_bars", tmp_path)
+
+
+def test_baseline_survival(runs: RunSet, tmp_path: Path) -> None:
+    check_baseline(plot_survival(runs), "flagship_survival", tmp_path)
+
+
+def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Path) -> None:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "diplosim", "plot"]
+    done = subprocess.run([*cmd, str(runs.path), "--kind", "survival", "--format", "svg",
+                           "--out", str(tmp_path / "figs")], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "figs" / "survival.svg").read_text()
+    assert "<svg" in svg
+    bad = subprocess.run([*cmd, str(runs.path), "--kind", "pie"], capture_output=True,
+                         text=True, env=env)
+    assert bad.returncode == 2
+    assert "allowed: time_series, survival, timeline, network" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    session = ROOT / "examples" / "negotiation" / "zeuthen_border.yaml"
+    neg = subprocess.run([*cmd, str(session), "--out", str(tmp_path)], capture_output=True,
+                         text=True, env=env)
+    assert neg.returncode == 0, neg.stderr
+    assert (tmp_path / "zeuthen_border_negotiation.png").exists()
+    nowhere = subprocess.run([*cmd, str(tmp_path / "figs")], capture_output=True, text=True,
+                             env=env)
+    assert nowhere.returncode == 2
+    assert "not a results folder" in nowhere.stderr
+
+
+def test_run_writes_the_standard_figures_unless_told_not_to(tmp_path: Path) -> None:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    base = [sys.executable, "-m", "diplosim", "run",
+            str(ROOT / "scenarios" / "mission_closure.yaml"), "--reps", "2", "--quiet"]
+    subprocess.run([*base, "--out", str(tmp_path / "a")], check=True, env=env)
+    assert sorted(p.name for p in (tmp_path / "a" / "figures").iterdir()) == [
+        "network.png", "survival.png", "time_series.png", "timeline.png"]
+    subprocess.run([*base, "--out", str(tmp_path / "b"), "--no-plots"], check=True, env=env)
+    assert not (tmp_path / "b" / "figures").exists()
