@@ -6,7 +6,9 @@ file format gets the same kind of message: file, line, dotted path, value, what 
 
 from __future__ import annotations
 
+import collections.abc
 import difflib
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,14 +37,19 @@ def _lookup(data: Any, loc: Sequence[int | str]) -> tuple[bool, Any]:
 def _allowed_keys(model: type[pydantic.BaseModel], loc: Sequence[int | str]) -> list[str]:
     """Field names (aliases) allowed at the mapping that holds ``loc`` (best effort)."""
     cls: Any = model
+    key_next = False  # the next part is a key of a mapping field (e.g. a channel kind's name)
     for part in loc[:-1]:
         if isinstance(part, int):
+            continue
+        if key_next:
+            key_next = False
             continue
         if not (isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)):
             return []
         info = cls.model_fields.get(str(part))
         if info is None:
             return []
+        key_next = typing.get_origin(info.annotation) in (dict, collections.abc.Mapping)
         cls = _inner_model(info.annotation)
     if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
         return [f.alias or name for name, f in cls.model_fields.items()]

@@ -35,8 +35,18 @@ class Document:
             path = path.rpartition(".")[0]
 
 
+# The tags plain YAML data uses; anything else (``!!python/object``, custom ``!tags``) is refused.
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
+
+
 def _construct(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in PLAIN_TAGS:
+        raise InputError.single(
+            f"YAML tag {node.tag!r} is not allowed (files are read as plain data)",
+            path=path, line=node.start_mark.line + 1,
+            allowed="plain YAML: mappings, lists, strings, numbers, true/false, null")
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
