@@ -44,6 +44,11 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
             scenario = load_scenario(scenario)
         if overrides:
             scenario = scenario.with_overrides(overrides)
+        if isinstance(rng, np.random.SeedSequence):
+            # A SeedSequence counts the children it has spawned; use a fresh copy so the same
+            # seed object gives the same run however often it is reused.
+            rng = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
+                                         pool_size=rng.pool_size)
         super().__init__(rng=rng)
         self.diplomacy_scenario = scenario
         c = scenario.compiled
