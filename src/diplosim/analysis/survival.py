@@ -54,8 +54,9 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, confidence: float = 0.95) 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         band = sf.confidence_interval(confidence_level=confidence, method="log-log")
+    # log-log bands are undefined where survival reaches 0: keep the last defined bound
     low = np.nan_to_num(band.low.probabilities, nan=0.0)
-    high = np.nan_to_num(band.high.probabilities, nan=1.0)
+    high = pd.Series(band.high.probabilities).ffill().fillna(1.0).to_numpy()
     for i, t in enumerate(sf.quantiles):
         rows.append({
             "time": float(t), "survival": float(sf.probabilities[i]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -89,10 +90,11 @@ def write_sweep_figures(results: str | Path, out: str | Path | None = None,
             for p in numeric:
                 fig = plot_outcome_vs_parameter(runs, p, outcome, title=f"{name}: {outcome}")
                 paths.append(save(fig, target / f"response_{outcome}_{p}.{fmt}"))
-        if "heatmap" in chosen and len(params) >= 2 and sweep.provenance.get(
-                "design", {}).get("kind") in ("grid", "list"):
-            fig = plot_heatmap(runs, params[0], params[1], outcome, title=f"{name}: {outcome}")
-            paths.append(save(fig, target / f"heatmap_{outcome}.{fmt}"))
+        if "heatmap" in chosen and sweep.provenance.get("design", {}).get("kind") in (
+                "grid", "list"):
+            for x, y in list(itertools.combinations(params, 2))[:6]:
+                fig = plot_heatmap(runs, x, y, outcome, title=f"{name}: {outcome}")
+                paths.append(save(fig, target / f"heatmap_{outcome}_{x}_{y}.{fmt}"))
     if "sensitivity" in chosen:
         for method, draw in (("sobol", plot_sobol), ("morris", plot_morris)):
             table_file = Path(results) / f"sensitivity_{method}.csv"
