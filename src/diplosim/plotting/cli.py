@@ -19,7 +19,9 @@ def register(sub: Any) -> None:
     p.add_argument("results", help="results folder, or a negotiation session YAML file")
     p.add_argument("--kind", action="append", default=None,
                    help="figure to draw (repeatable; default: all for these results)")
-    p.add_argument("--out", default=None, help="folder for the figures (default RESULTS/figures)")
+    p.add_argument("--out", default=None,
+                   help="folder for the figures (default RESULTS/figures; for a session file, "
+                   "results/)")
     p.add_argument("--format", choices=FORMATS, default="png")
     p.add_argument("--seed", type=int, default=None, help="negotiation: override the seed")
     p.set_defaults(func=plot_command)
@@ -39,7 +41,7 @@ def plot_command(args: argparse.Namespace) -> int:
         plan = load_session(target)
         session = build_session(plan, args.seed)
         result = session.run()
-        out = Path(args.out) if args.out else target.parent
+        out = Path(args.out) if args.out else Path("results")
         path = save(plot_negotiation(result, session.setting),
                     out / f"{target.stem}_negotiation.{args.format}")
         print(f"figure: {path}")
