@@ -132,6 +132,43 @@ def test_channel_timeline_bars_cover_exactly_the_open_spells(runs: RunSet) -> No
     for channel, total in open_time.items():
         assert drawn.get(str(channel), 0.0) == pytest.approx(total)
     assert len(ax.get_yticklabels()) == len(runs.channels)
+    events = runs.events[runs.events["replication"] == 1]
+    marked = sorted(float(line.get_gid().split(":")[1]) for line in ax.get_lines()
+                    if (line.get_gid() or "").startswith("event:"))
+    expected = sorted(events.drop_duplicates(["step", "type", "label"])["step"].astype(float))
+    assert marked == expected
+
+
+def test_network_layout_groups_states_and_orders_arcs_to_cut_crossings(runs: RunSet) -> None:
+    from diplosim.plotting.network import governments, layout
+
+    actors, channels = runs.actors, runs.channels
+    pos = layout(actors, channels, seed=0)
+    assert set(pos) == set(actors["actor"])
+    assert layout(actors, channels, seed=0) == pos  # stable
+    assert layout(actors, channels, seed=1) != pos  # the seed turns the picture
+    gov = governments(actors)
+    for state, actor in gov.items():  # each actor is nearer its own government than another's
+        for member in actors.loc[actors["state"] == state, "actor"]:
+            mine = np.hypot(*np.subtract(pos[member], pos[actor]))
+            others = [np.hypot(*np.subtract(pos[member], pos[g])) for s, g in gov.items()
+                      if s != state]
+            assert mine < min(others)
+
+    def crossings(positions: dict[str, tuple[float, float]]) -> int:
+        segs = [(np.array(positions[a]), np.array(positions[b])) for a, b, v in
+                zip(channels["actor_a"], channels["actor_b"], channels["via"], strict=True)
+                if not isinstance(v, str)]
+
+        def cross(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarray) -> bool:
+            def side(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+                return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+            return (side(p, q, r) * side(p, q, s) < 0) and (side(r, s, p) * side(r, s, q) < 0)
+
+        return sum(cross(*segs[i], *segs[j]) for i in range(len(segs))
+                   for j in range(i + 1, len(segs)))
+
+    assert crossings(pos) < crossings(layout(actors, channels, seed=0, sweeps=0))
 
 
 def test_network_draws_every_channel_at_its_level(runs: RunSet) -> None:
@@ -173,6 +210,19 @@ def test_sweep_response_and_heatmap_show_the_means_over_replications() -> None:
     image = next(im for im in heat.axes[0].get_images() if im.get_gid() == "heatmap")
     expected = ok.groupby(["b", "a"])["y"].mean().unstack().to_numpy()
     assert np.allclose(np.asarray(image.get_array()), expected)
+
+
+def test_sampled_designs_are_summarised_in_equal_count_bins() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, 60)
+    frame = pd.DataFrame({"x": x, "y": 2 * x + rng.normal(0, 0.05, 60), "status": "ok"})
+    fig = plot_outcome_vs_parameter(frame, "x", "y")
+    line = fig.axes[0].get_lines()[0]
+    order = np.argsort(x)
+    bins = np.array_split(order, 10)
+    assert np.allclose(line.get_xdata(), [x[b].mean() for b in bins])
+    assert np.allclose(line.get_ydata(), [frame["y"].to_numpy()[b].mean() for b in bins])
+    assert "10 equal-count bins" in fig.axes[0].get_legend().get_texts()[1].get_text()
 
 
 SOBOL = pd.DataFrame({"outcome": "y", "parameter": ["x1", "x2", "x3"], "S1": [0.31, 0.44, 0.0],
@@ -218,6 +268,21 @@ def test_negotiation_trace_in_utility_space() -> None:
     assert (np.diff(fy) <= 1e-12).all()  # a Pareto frontier trades one utility for the other
 
 
+def test_negotiation_with_three_parties_projects_the_frontier_as_points() -> None:
+    plan = load_session(ROOT / "examples" / "negotiation" / "multilateral_climate.yaml")
+    session = build_session(plan, None)
+    result = session.run()
+    fig = plot_negotiation(result, session.setting, title="multilateral_climate")
+    ax = fig.axes[0]
+    frontier = next(c for c in ax.collections if c.get_gid() == "frontier")
+    u = session.setting.deal_utilities[session.setting.frontier]
+    assert sorted(map(tuple, np.round(frontier.get_offsets(), 12))) == sorted(
+        map(tuple, np.round(u[:, :2], 12)))
+    offered = {line.get_gid() for line in ax.get_lines() if line.get_gid()}
+    assert offered == {f"offers:{p}" for p in result.parties}
+    assert ax.get_title().startswith("multilateral_climate\n")
+
+
 def check_baseline(fig: Figure, name: str, tmp_path: Path) -> None:
     expected = BASELINE / f"{name}.png"
     if UPDATE or not expected.exists():
@@ -236,6 +301,10 @@ def test_baseline_sensitivity_bars(tmp_path: Path) -> None:
 
 def test_baseline_survival(runs: RunSet, tmp_path: Path) -> None:
     check_baseline(plot_survival(runs), "flagship_survival", tmp_path)
+
+
+def test_baseline_network(runs: RunSet, tmp_path: Path) -> None:
+    check_baseline(plot_network(runs, step=30, replication=0), "flagship_network", tmp_path)
 
 
 def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Path) -> None:
@@ -261,6 +330,38 @@ def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Pa
                              env=env)
     assert nowhere.returncode == 2
     assert "not a results folder" in nowhere.stderr
+
+
+def write_sweep_folder(path: Path) -> None:
+    """A small grid sweep in the store's own format (as diplosim sweep writes it)."""
+    from diplosim.experiment.store import SweepStore, write_json, write_parquet
+
+    frame = sweep_frame()
+    frame.insert(0, "run_id", range(len(frame)))
+    frame["point_id"] = frame.groupby(["a", "b"]).ngroup()
+    store = SweepStore(path)
+    store.prepare()
+    store.write_part(frame, None)
+    write_parquet(path / "design.parquet",
+                  frame[["point_id", "a", "b"]].drop_duplicates("point_id"))
+    write_json(path / "provenance.json", {
+        "kind": "sweep", "experiment": {"name": "toy"}, "design": {"kind": "grid"},
+        "parameters": [{"path": "x.a", "column": "a", "type": "real"},
+                       {"path": "x.b", "column": "b", "type": "integer"}],
+        "outcomes": [{"name": "y", "metric": "y", "aggregate": "value"}],
+        "status": "complete"})
+    SOBOL.to_csv(path / "sensitivity_sobol.csv", index=False)
+
+
+def test_cli_plots_a_sweep_folder_in_one_command(tmp_path: Path) -> None:
+    from diplosim.cli import main
+
+    folder = tmp_path / "toy"
+    write_sweep_folder(folder)
+    assert main(["plot", str(folder)]) == 0
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == [
+        "heatmap_y_a_b.png", "response_y_a.png", "response_y_b.png", "sobol_y.png"]
+    assert main(["plot", str(folder), "--kind", "network"]) == 2
 
 
 def test_run_writes_the_standard_figures_unless_told_not_to(tmp_path: Path) -> None:

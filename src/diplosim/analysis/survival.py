@@ -19,14 +19,18 @@ SURVIVAL_COLUMNS = ["group", "time", "survival", "lower", "upper", "at_risk", "e
                     "censored"]
 
 
-def closure_durations(spells: pd.DataFrame, last_step: int | pd.Series) -> pd.DataFrame:
+def closure_durations(spells: pd.DataFrame, last_step: int | pd.Series | None = None
+                      ) -> pd.DataFrame:
     """Spells open at the first mission closure: time since closure and whether censored.
 
     ``last_step`` is the final step of the run (a number, or a Series aligned with ``spells``
-    when replications differ in length).
+    when replications differ in length). Without it, a censored spell ends where its own
+    ``opened + duration`` says (the last step of its run).
     """
     at = spells[spells["open_at_closure"].astype(bool)].copy()
-    if isinstance(last_step, pd.Series):
+    if last_step is None:
+        last = (at["opened"] + at["duration"]).to_numpy(dtype=float)
+    elif isinstance(last_step, pd.Series):
         last = last_step.loc[at.index].to_numpy(dtype=float)
     else:
         last = np.full(len(at), float(last_step))
@@ -71,11 +75,13 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, confidence: float = 0.95) 
     return frame
 
 
-def channel_survival(spells: pd.DataFrame, last_step: int | pd.Series, by: str = "kind",
-                     confidence: float = 0.95) -> pd.DataFrame:
-    """Kaplan–Meier curves of channels open at mission closure, one per ``by`` group.
+def channel_survival(spells: pd.DataFrame, last_step: int | pd.Series | None = None,
+                     by: str = "kind", confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan–Meier curves of channels open at mission closure, one per ``by`` group
+    (``"kind"``, ``"track"``, ``"dyad"``, or any column of the spells table).
 
-    ``spells`` may hold many replications (pooled). Returns a tidy frame with
+    ``spells`` may hold many replications and dyads (pooled; each dyad's time counts from its own
+    first closure). ``last_step`` as in :func:`closure_durations`. Returns a tidy frame with
     columns ``group, time, survival, lower, upper, at_risk, events, censored``.
     """
     durations = closure_durations(spells, last_step)

@@ -42,7 +42,8 @@ def plot_command(args: argparse.Namespace) -> int:
         session = build_session(plan, args.seed)
         result = session.run()
         out = Path(args.out) if args.out else Path("results")
-        path = save(plot_negotiation(result, session.setting),
+        name = plan.spec.name or target.stem
+        path = save(plot_negotiation(result, session.setting, title=name),
                     out / f"{target.stem}_negotiation.{args.format}")
         print(f"figure: {path}")
         return 0

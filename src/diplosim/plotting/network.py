@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from diplosim.plotting.style import colour, new_figure, styled, track_colour
+from diplosim.plotting.style import colour, new_figure, styled, track_colour, track_order
 from diplosim.runset import RunSet
 
 
@@ -21,34 +21,80 @@ def levels_at(runs: RunSet, step: int, replication: int = 0) -> pd.Series:
     return lc.sort_values("step", kind="stable").groupby("channel")["level"].last()
 
 
-def layout(actors: pd.DataFrame, seed: int = 0) -> dict[str, tuple[float, float]]:
-    """Stable positions: states on a circle, their actors on a small circle around the state's
-    government; actors of no state (third parties) in the middle. ``seed`` rotates the
-    arrangement reproducibly; the same actors always get the same positions."""
+def governments(actors: pd.DataFrame) -> dict[str, str]:
+    """Each state's government actor (the actor flagged ``government``)."""
+    gov = actors[actors["government"].astype(bool)]
+    return {str(s): str(a) for s, a in zip(gov["state"], gov["actor"], strict=True)
+            if isinstance(s, str)}
+
+
+def layout(actors: pd.DataFrame, channels: pd.DataFrame | None = None, seed: int = 0,
+           sweeps: int = 4) -> dict[str, tuple[float, float]]:
+    """Stable positions: states on a circle, each government at its state's centre and the
+    state's other actors on an arc facing the other states; actors of no state (third parties)
+    in the middle. ``seed`` rotates the arrangement reproducibly; the same actors and channels
+    always get the same positions.
+
+    With ``channels``, each arc is ordered to reduce crossings: a few sweeps of the barycentre
+    heuristic (Sugiyama et al. 1981) sort a state's actors by where their channel partners sit
+    along the arc's direction.
+    """
     rng = np.random.default_rng(seed)
     turn = float(rng.uniform(0, 2 * math.pi))
     states = sorted({s for s in actors["state"] if isinstance(s, str)})
-    pos: dict[str, tuple[float, float]] = {}
+    gov = governments(actors)
     big = 3.0 if len(states) > 1 else 0.0
+    pos: dict[str, tuple[float, float]] = {}
+    arcs: dict[str, tuple[float, float, float, list[str]]] = {}
     for k, state in enumerate(states):
         angle = turn + 2 * math.pi * k / max(len(states), 1)
         cx, cy = big * math.cos(angle), big * math.sin(angle)
-        members = actors[(actors["state"] == state)]
-        gov = members[members["government"].astype(bool)]["actor"].tolist()
-        others = sorted(members[~members["government"].astype(bool)]["actor"])
-        for g in gov:
-            pos[g] = (cx, cy)
-        for j, a in enumerate(others):  # on an arc facing the other states
-            frac = (j + 0.5) / max(len(others), 1) - 0.5
-            phi = angle + math.pi + 0.8 * math.pi * frac
-            r = 1.1 + 0.35 * (j % 2)
-            pos[a] = (cx + r * math.cos(phi), cy + r * math.sin(phi))
-    free = sorted(a for a, s in zip(actors["actor"], actors["state"], strict=True)
+        if state in gov:
+            pos[gov[state]] = (cx, cy)
+        members = sorted(str(a) for a, st in zip(actors["actor"], actors["state"], strict=True)
+                         if st == state and str(a) != gov.get(state))
+        arcs[state] = (cx, cy, angle, members)
+    free = sorted(str(a) for a, s in zip(actors["actor"], actors["state"], strict=True)
                   if not isinstance(s, str))
     for j, a in enumerate(free):
         phi = turn + math.pi / 2 + 2 * math.pi * j / max(len(free), 1)
         r = 0.0 if len(free) == 1 else 0.6
         pos[a] = (r * math.cos(phi), r * math.sin(phi))
+
+    def place(state: str) -> None:
+        cx, cy, angle, members = arcs[state]
+        for j, a in enumerate(members):
+            frac = (j + 0.5) / max(len(members), 1) - 0.5
+            phi = angle + math.pi + 0.8 * math.pi * frac
+            r = 1.1 + 0.35 * (j % 2)
+            pos[a] = (cx + r * math.cos(phi), cy + r * math.sin(phi))
+
+    for state in states:
+        place(state)
+    partners: dict[str, list[str]] = {}
+    if channels is not None:
+        for a, b, via in zip(channels["actor_a"], channels["actor_b"], channels["via"],
+                             strict=True):
+            a_, b_ = str(a), str(b)
+            near_a = str(via) if isinstance(via, str) else b_
+            near_b = str(via) if isinstance(via, str) else a_
+            partners.setdefault(a_, []).append(near_a)
+            partners.setdefault(b_, []).append(near_b)
+    for _ in range(sweeps if partners else 0):
+        for state in states:
+            cx, cy, angle, members = arcs[state]
+            # the arc runs counter-clockwise from angle + pi - 0.4 pi: its tangent direction
+            tx, ty = -math.sin(angle + math.pi), math.cos(angle + math.pi)
+
+            def along(a: str, cx: float = cx, cy: float = cy, tx: float = tx,
+                      ty: float = ty) -> float:
+                xs = [pos[p] for p in partners.get(a, []) if p in pos]
+                if not xs:
+                    return math.inf
+                return float(np.mean([(x - cx) * tx + (y - cy) * ty for x, y in xs]))
+
+            members.sort(key=lambda a: (along(a), a))
+            place(state)
     return pos
 
 
@@ -65,15 +111,15 @@ def plot_network(runs: RunSet, step: int | None = None, replication: int = 0,
         first = s["first_mission_closure"].dropna()
         step = int(first.min()) if len(first) else int(runs.dyads["step"].max())
     actors = runs.actors
-    pos = layout(actors, seed)
+    pos = layout(actors, runs.channels, seed)
     channels = runs.channels
     levels = levels_at(runs, step, replication)
-    tracks = sorted(channels["track"].unique(), key=lambda t: (len(str(t)), str(t)))
+    tracks = track_order(channels["track"].unique())
     states = sorted({s for s in actors["state"] if isinstance(s, str)})
-    gov_of = {s: f"{s}.government" for s in states}
+    gov_of = governments(actors)
     for a in actors[~actors["government"].astype(bool)].to_dict("records"):
         state, actor = a["state"], str(a["actor"])
-        if isinstance(state, str) and actor in pos and gov_of[state] in pos:
+        if isinstance(state, str) and actor in pos and gov_of.get(state) in pos:
             (x0, y0), (x1, y1) = pos[actor], pos[gov_of[state]]
             ax.plot([x0, x1], [y0, y1], color="#999999", linewidth=0.5, linestyle=":",
                     zorder=1)
@@ -94,6 +140,8 @@ def plot_network(runs: RunSet, step: int | None = None, replication: int = 0,
         xy = np.array([pos[a] for a in members["actor"]])
         ax.scatter(xy[:, 0], xy[:, 1], s=28, color=colour(k % 7 + 1 if k % 7 != 2 else 7),
                    edgecolor="white", linewidth=0.5, zorder=3)
+        if state not in gov_of:
+            continue
         gx, gy = pos[gov_of[state]]
         ax.scatter([gx], [gy], s=150, marker="s", color=colour(k % 7 + 1 if k % 7 != 2 else 7),
                    edgecolor="black", linewidth=1.0, zorder=4, gid=f"government:{state}")

@@ -9,16 +9,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from diplosim.analysis.survival import channel_survival
 from diplosim.plotting.style import (
     CLOSURE_SHADE,
     colour,
+    linestyle,
     new_figure,
     new_grid,
     styled,
     time_label,
     track_colour,
+    track_order,
 )
 from diplosim.runset import RunSet
 
@@ -87,9 +90,9 @@ def plot_time_series(runs: RunSet, dyad: str | None = None) -> Figure:
     ax = axes[0, 1]
     oc = runs.open_channels
     oc = oc[(oc["dyad"] == dyad) & (oc["by"] == "track")]
-    tracks = sorted(oc["group"].unique(), key=lambda t: (len(str(t)), str(t)))
+    tracks = track_order(oc["group"].unique())
     for track in tracks:
-        q = quantile_bands(oc[oc["group"] == track], "open_channels")
+        q = quantile_bands(oc[oc["group"].astype(str) == track], "open_channels")
         _band(ax, q, track_colour(str(track), tracks), f"Track {track}")
     ax.set_ylabel("open channels")
     handles = [Line2D([], [], color=track_colour(str(t), tracks), label=f"Track {t}")
@@ -130,6 +133,7 @@ def plot_survival(runs: RunSet, ax: Axes | None = None, by: str = "kind") -> Fig
         g = km[km["group"] == group]
         c = colour(i)
         ax.step(g["time"], g["survival"], where="post", color=c, linewidth=1.6,
+                linestyle=linestyle(i),
                 label=f"{group} (n={int(g['at_risk'].iloc[0])})", gid=f"km:{group}")
         ax.fill_between(g["time"], g["lower"], g["upper"], step="post", color=c, alpha=0.15,
                         linewidth=0)
@@ -162,8 +166,12 @@ def plot_survival(runs: RunSet, ax: Axes | None = None, by: str = "kind") -> Fig
 
 
 def _ticks(km: pd.DataFrame) -> np.ndarray:
+    """Round tick times (integers) from 0 to the last time, where the numbers at risk are shown."""
     tmax = float(km["time"].max())
-    return np.unique(np.round(np.linspace(0, tmax, 6))) if tmax > 0 else np.array([0.0])
+    if tmax <= 0:
+        return np.array([0.0])
+    ticks = MaxNLocator(nbins=6, integer=True, steps=[1, 2, 2.5, 5, 10]).tick_values(0, tmax)
+    return np.asarray([t for t in ticks if 0 <= t <= tmax], dtype=float)
 
 
 def _at_risk_table(ax: Axes, km: pd.DataFrame, groups: list[str], ticks: np.ndarray) -> None:
@@ -191,15 +199,20 @@ def at_risk(curve: pd.DataFrame, t: float) -> int:
     return int(total - gone_before)
 
 
+MAX_NOTES = 24  # events listed beside the timeline (all are marked on it)
+
+
 @styled
 def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = None) -> Figure:
     """One row per channel: its level over time (darker = higher), events marked."""
-    channels = runs.channels.sort_values(["track", "kind", "channel"], kind="stable")
+    rank = {t: i for i, t in enumerate(track_order(runs.channels["track"]))}
+    channels = runs.channels.assign(_rank=runs.channels["track"].astype(str).map(rank)).sort_values(
+        ["_rank", "kind", "channel"], kind="stable")
     fig, ax = new_figure(ax, (7.5, max(2.5, 0.22 * len(channels) + 1.5)))
     lc = runs.level_changes
     lc = lc[lc["replication"] == replication]
     last = int(runs.dyads.loc[runs.dyads["replication"] == replication, "step"].max())
-    tracks = sorted(channels["track"].unique(), key=lambda t: (len(str(t)), str(t)))
+    tracks = track_order(channels["track"].unique())
     for row, ch in enumerate(channels.to_dict("records")):
         hist = lc[lc["channel"] == ch["channel"]].sort_values("step", kind="stable")
         steps = hist["step"].to_numpy()
@@ -214,19 +227,23 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
                            alpha=0.25 + 0.75 * level / top, gid=f"{ch['channel']}:{level}")
     ax.set_yticks(range(len(channels)))
     ax.set_yticklabels([f"{c.channel} ({c.kind})" for c in channels.itertuples()], fontsize=7)
-    ax.set_ylim(len(channels) - 0.5, -1.5)
+    ax.set_ylim(len(channels) - 0.5, -1.8)
     ev = runs.events
     ev = ev[ev["replication"] == replication]
-    marked = ev[ev["type"].isin(["shock", "set_level", "change_government", "agreement",
-                                 "talks_opened", "talks_failed", "agreement_breakdown", "funding"])]
-    marked = marked.drop_duplicates(["step", "label"]).sort_values("step", kind="stable")
+    # every scheduled event (shocks, closures, downgrades, ceilings, changes of government) and
+    # every turn of the talks
+    marked = ev.drop_duplicates(["step", "type", "label"]).sort_values("step", kind="stable")
     notes = []
     for i, e in enumerate(marked.to_dict("records"), start=1):
         step = float(e["step"])
         ax.axvline(step, color="#555555", linewidth=0.7, linestyle=":", gid=f"event:{step:g}")
-        ax.text(step, -1.0 - 0.45 * (i % 2), str(i), fontsize=6.5, ha="center", va="center",
-                color="#333333")
-        notes.append(f"{i}. {runs.time_unit} {step:g}: {str(e['label'] or e['type'])[:40]}")
+        ax.text(step, -0.75 - 0.4 * ((i - 1) % 3), str(i), fontsize=6.5, ha="center",
+                va="center", color="#333333", gid=f"event_number:{i}")
+        text = str(e["label"] or f"{e['type'].replace('_', ' ')} {e['target']}".strip())
+        notes.append(f"{i}. {runs.time_unit} {step:g}: "
+                     f"{text if len(text) <= 48 else text[:47] + '…'}")
+    if len(notes) > MAX_NOTES:
+        notes = [*notes[:MAX_NOTES - 1], f"… and {len(notes) - MAX_NOTES + 1} more"]
     if notes:
         ax.text(1.02, 0.62, "events\n" + "\n".join(notes), transform=ax.transAxes, fontsize=6.5,
                 va="top", ha="left")

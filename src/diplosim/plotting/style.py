@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,6 +54,25 @@ def track_colour(track: str, others: Sequence[str] = ()) -> str:
     if track in TRACK_COLOURS:
         return TRACK_COLOURS[track]
     return colour(3 + list(others).index(track) if track in others else 6)
+
+
+def track_order(tracks: Iterable[object]) -> list[str]:
+    """Tracks in reading order: numeric names by value (1, 1.5, 2, ..., 9), then the others."""
+    def key(t: str) -> tuple[int, float, str]:
+        try:
+            return (0, float(t), t)
+        except ValueError:
+            return (1, 0.0, t)
+
+    return sorted({str(t) for t in tracks}, key=key)
+
+
+LINESTYLES = ("-", (0, (5, 2)), (0, (1.5, 1.5)), (0, (5, 2, 1.5, 2)))
+
+
+def linestyle(i: int) -> Any:
+    """Solid, dashed, dotted, dash-dot: curves of the same colour family stay apart in grey."""
+    return LINESTYLES[i % len(LINESTYLES)]
 
 
 def new_figure(ax: Axes | None, size: tuple[float, float] = (6.5, 4.0)) -> tuple[Figure, Axes]:

@@ -17,19 +17,37 @@ def point_stats(runs: pd.DataFrame, parameters: list[str], outcome: str) -> pd.D
     return pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
 
 
+MAX_VALUES = 12  # more distinct parameter values than this (LHS, Sobol): summarise in bins
+
+
 @styled
 def plot_outcome_vs_parameter(runs: pd.DataFrame, parameter: str, outcome: str,
-                              ax: Axes | None = None, title: str = "") -> Figure:
-    """Each run as a dot; per parameter value the mean with ±1 sd over replications."""
+                              ax: Axes | None = None, title: str = "",
+                              bins: int | None = None) -> Figure:
+    """Each successful run as a dot; the mean ± 1 sd of the runs at each parameter value (the
+    spread over replications and over any other parameters). With more than ``MAX_VALUES``
+    distinct values (sampled designs), or when ``bins`` is given, the runs are grouped into
+    ``bins`` (default 10) equal-count bins and each bin is drawn at the mean of its values."""
     fig, ax = new_figure(ax, (5.5, 3.8))
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    stats = point_stats(ok, [parameter], outcome)
+    ok = ok[np.isfinite(ok[outcome].to_numpy(dtype=float))]
     x = ok[parameter].to_numpy(dtype=float)
+    if bins is None and ok[parameter].nunique() > MAX_VALUES:
+        bins = 10
+    if bins:
+        group = pd.qcut(ok[parameter].rank(method="first"), q=min(bins, len(ok)),
+                        labels=False)
+        g = ok.groupby(group)
+        stats = pd.DataFrame({parameter: g[parameter].mean(), "mean": g[outcome].mean(),
+                              "sd": g[outcome].std(ddof=1)})
+        what = f"mean ± sd in {len(stats)} equal-count bins"
+    else:
+        stats = point_stats(ok, [parameter], outcome)
+        what = "mean ± sd of the runs at each value"
     ax.scatter(x, ok[outcome], s=9, color=colour(1), alpha=0.45, linewidth=0,
-               label="runs", gid="runs")
+               label=f"runs (n={len(ok)})", gid="runs")
     ax.errorbar(stats[parameter], stats["mean"], yerr=stats["sd"].fillna(0), color=colour(5),
-                marker="o", markersize=4, capsize=3, linewidth=1.4,
-                label="mean ± sd over replications", gid="means")
+                marker="o", markersize=4, capsize=3, linewidth=1.4, label=what, gid="means")
     ax.set_xlabel(parameter)
     ax.set_ylabel(outcome)
     ax.legend(frameon=False)
