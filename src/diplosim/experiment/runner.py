@@ -9,7 +9,7 @@ raises is returned as failed with its error; the chunk goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +125,3 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         row["seconds"] = time.perf_counter() - tick
         rows.append(row)
     return ChunkResult(rows=rows, series=series)
-
-
-def chunked(runs: Sequence[RunSpec], size: int) -> list[tuple[RunSpec, ...]]:
-    return [tuple(runs[i:i + size]) for i in range(0, len(runs), size)]

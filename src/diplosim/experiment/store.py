@@ -91,6 +91,14 @@ class SweepStore:
             ids.update(int(i) for i in pq.read_table(p, columns=["run_id"]).column(0).to_pylist())
         return ids
 
+    def count_failed(self) -> int:
+        """Runs stored with a status other than ok (reads only the status column)."""
+        failed = 0
+        for p in sorted(self.parts.glob("runs-*.parquet")):
+            status = pq.read_table(p, columns=["status"]).column(0).to_pylist()
+            failed += sum(1 for s in status if s != "ok")
+        return failed
+
     def write_part(self, rows: pd.DataFrame, series: pd.DataFrame | None) -> Path:
         first, last = int(rows["run_id"].min()), int(rows["run_id"].max())
         name = f"{first:08d}-{last:08d}.parquet"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 from diplosim.errors import InputError
 from diplosim.experiment.design import Design, build_design
 from diplosim.experiment.executors import Executor, available_cores, make_executor
-from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, chunked, run_chunk
+from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, run_chunk
 from diplosim.experiment.spec import Experiment
 from diplosim.experiment.store import DESIGN, SweepStore, write_json, write_parquet
 from diplosim.progress import Progress
@@ -112,6 +113,13 @@ def _open_store(store: SweepStore, experiment: Experiment, resume: bool,
     return provenance
 
 
+def chunks_of(runs: Iterable[RunSpec], size: int) -> Iterator[tuple[RunSpec, ...]]:
+    """Consecutive runs in tuples of ``size`` (the last may be shorter), lazily."""
+    it = iter(runs)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
 def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
     for point in range(len(design)):
         overrides = design.overrides(point)
@@ -160,20 +168,22 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
     provenance["sessions"].append(session)
     write_json(store.provenance_file, provenance)
 
-    remaining = [r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids]
-    size = spec.chunk_size or default_chunk_size(len(remaining), executor.workers)
+    # Lazily planned and chunked: the parent holds the design, not a list of every run.
+    remaining = (r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids)
+    to_run = total - len(done_ids)
+    size = spec.chunk_size or default_chunk_size(to_run, executor.workers)
     context = RunContext(scenario_text=experiment.scenario.text,
                          scenario_source=experiment.scenario.source, steps=experiment.steps,
                          outcomes=tuple(spec.outcomes), series=spec.series,
                          root_seed=spec.seed, evaluator=evaluator)
-    bar = Progress(len(remaining), "runs", enabled=progress)
+    bar = Progress(to_run, "runs", enabled=progress)
     ran = failed = 0
     tick = time.perf_counter()
     complete = False
     try:
         session["executor"] = executor.description
         session["chunk_size"] = size
-        chunks = (Chunk(context, c) for c in chunked(remaining, size))
+        chunks = (Chunk(context, c) for c in chunks_of(remaining, size))
         for result in executor.imap_unordered(run_chunk, chunks):
             rows = pd.DataFrame(result.rows)
             params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
@@ -197,10 +207,7 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
         write_json(store.provenance_file, provenance)
     failed_total = 0
     if complete:
-        from diplosim.experiment.store import read_sweep
-
-        result_all = read_sweep(store.path)
-        failed_total = int((result_all.runs["status"] != "ok").sum())
+        failed_total = store.count_failed()
         provenance["failed"] = failed_total
         write_json(store.provenance_file, provenance)
         if csv:
