@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import mesa
@@ -27,39 +28,6 @@ from diplosim.yamlio import parse_yaml
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "scenarios" / "mission_closure.yaml"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-
-QUIET = """\
-  drift: {drift}
-  escalation: 0.0
-  deescalation: 0.0
-  noise: 0.0
-  audience_cost_weight: 0.0
-  misperception: {{initial: 0.2, growth: 0.0, learning: 0.0}}
-"""
-
-
-def two_state(tension: str, events: str = "", steps: int = 20) -> str:
-    return f"""\
-name: unit
-steps: {steps}
-states: [{{id: A}}, {{id: B}}]
-actors:
-  list:
-    - {{id: a_dip, state: A, kind: diplomat, tracks: ["1"], access: 1.0}}
-    - {{id: b_dip, state: B, kind: diplomat, tracks: ["1"], access: 1.0}}
-channels:
-  embassy:
-    track: "1"
-    mission: true
-    ladder: [closed, embassy]
-    close_threshold: 0.8
-    reopen_threshold: 0.5
-    links: [{{id: emb, between: [a_dip, b_dip]}}]
-tension:
-{tension}events:
-{events or "  []"}
-"""
-
 
 # --- overrides and YAML -----------------------------------------------------------------
 
@@ -93,21 +61,23 @@ def test_yaml_lines_of_dotted_paths() -> None:
 
 # --- tension and channels, against hand-derived values -----------------------------------
 
-def test_tension_relaxes_to_its_baseline_geometrically() -> None:
-    text = two_state("  initial: 0.3\n  baseline: 0.5\n" + QUIET.format(drift=0.1))
+def test_tension_relaxes_to_its_baseline_geometrically(
+        two_state: Callable[..., str], quiet: str) -> None:
+    text = two_state("  initial: 0.3\n  baseline: 0.5\n" + quiet.format(drift=0.1))
     dyads = simulate(scenario_from_text(text, "u.yaml"), rng=0).dyads
     t = np.arange(21)
     expected = 0.5 - (0.5 - 0.3) * 0.9**t  # T_t = B - (B - T_0)(1 - drift)^t
     assert np.allclose(dyads["tension"].to_numpy(), expected, atol=1e-12)
 
 
-def test_channel_hysteresis_with_deterministic_thresholds() -> None:
+def test_channel_hysteresis_with_deterministic_thresholds(
+        two_state: Callable[..., str], quiet: str) -> None:
     # T: 0.3, then 0.9 at step 5 (above 0.8: closes), 0.65 at 8 (between the thresholds: stays
     # closed), 0.45 at 12 (below 0.5: reopens).
     events = ("  - {at: 5, type: shock, dyad: [A, B], magnitude: 0.6}\n"
               "  - {at: 8, type: shock, dyad: [A, B], magnitude: -0.25}\n"
               "  - {at: 12, type: shock, dyad: [A, B], magnitude: -0.2}\n")
-    text = two_state("  initial: 0.3\n  baseline: 0.3\n" + QUIET.format(drift=0.0), events)
+    text = two_state("  initial: 0.3\n  baseline: 0.3\n" + quiet.format(drift=0.0), events)
     res = simulate(scenario_from_text(text, "u.yaml"), rng=0)
     changes = res.level_changes[res.level_changes["step"] > 0]
     assert changes[["step", "level"]].to_numpy().tolist() == [[5, 0], [12, 1]]

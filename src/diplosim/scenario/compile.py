@@ -171,9 +171,16 @@ def _kind_table(spec: ScenarioSpec) -> KindTable:
     )
 
 
-def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) -> Compiled:
-    """Resolve references and expand rules; raise :class:`InputError` listing every problem."""
+def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
+                 event_horizon: int | None = None) -> Compiled:
+    """Resolve references and expand rules; raise :class:`InputError` listing every problem.
+
+    Events must fall in 1 .. ``event_horizon`` (default ``spec.steps``). The loader passes the
+    file's own ``steps`` when an override shortens the run: events after the shortened horizon
+    are then simply not reached, while an event after the file's last step is still an error.
+    """
     err = _Errors(lines)
+    horizon = spec.steps if event_horizon is None else max(spec.steps, event_horizon)
     tracks = TAXONOMIES[spec.taxonomy]
     track_help = f"tracks of the {spec.taxonomy.value} taxonomy: {', '.join(tracks)}"
 
@@ -265,14 +272,15 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
             err.add(f"channels.{name}.track", f"unknown track {kind_spec.track!r}",
                     kind_spec.track, track_help)
 
-    by_state_matching: dict[tuple[int, str | None, str | None], list[int]] = {}
+    by_state_matching: dict[tuple[int, str | None, str | None, str | None], list[int]] = {}
 
     def matching(state: int, sel: Selector) -> list[int]:
-        key = (state, sel.kind, sel.track)
+        key = (state, sel.id, sel.kind, sel.track)
         if key not in by_state_matching:
             by_state_matching[key] = [
                 i for i in range(len(a_ids))
                 if a_state[i] == state
+                and (sel.id is None or a_ids[i] == sel.id)
                 and (sel.kind is None or a_kind[i] == sel.kind)
                 and (sel.track is None or sel.track in a_tracks[i])
             ]
@@ -367,9 +375,9 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None) 
     kind_tracks = np.array((*kinds.track, ""), dtype=object)
     for e_i, ev in enumerate(spec.events):
         path = f"events.{e_i}"
-        if ev.at > spec.steps:
+        if ev.at > horizon:
             err.add(f"{path}.at", f"event at step {ev.at} is after the last step", ev.at,
-                    f"1 to steps ({spec.steps})")
+                    f"1 to steps ({horizon})")
         dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
         state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
         target_idx = np.zeros(0, dtype=np.int64)

@@ -63,7 +63,7 @@ def _build(doc: Document, overrides: Mapping[str, Any]) -> Scenario:
     check = Document(data=data, source=doc.source, lines=lines, text=doc.text)
     try:
         spec = validate_document(check, ScenarioSpec)
-        compiled = compile_spec(spec, check.lines, doc.source)
+        compiled = compile_spec(spec, check.lines, doc.source, _file_steps(base))
     except InputError as exc:
         if overrides:  # say which override was involved
             for p in exc.problems:
@@ -72,6 +72,12 @@ def _build(doc: Document, overrides: Mapping[str, Any]) -> Scenario:
         raise
     return Scenario(spec=spec, compiled=compiled, document=base, text=doc.text,
                     source=doc.source, overrides=dict(overrides))
+
+
+def _file_steps(base: Mapping[str, Any]) -> int | None:
+    """The document's own ``steps`` (before overrides), if it is a valid number of steps."""
+    steps = base.get("steps", ScenarioSpec.model_fields["steps"].default)
+    return steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else None
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
