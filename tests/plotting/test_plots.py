@@ -364,6 +364,22 @@ def test_cli_plots_a_sweep_folder_in_one_command(tmp_path: Path) -> None:
     assert main(["plot", str(folder), "--kind", "network"]) == 2
 
 
+def test_cli_options_for_run_figures_are_checked(runs: RunSet, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from diplosim.cli import main
+
+    base = ["plot", str(runs.path), "--out", str(tmp_path)]
+    assert main([*base, "--dyad", "east-west"]) == 2
+    assert "allowed: north-south" in capsys.readouterr().err
+    assert main([*base, "--replication", "7"]) == 2
+    assert main([*base, "--kind", "network", "--step", "10000"]) == 2
+    assert main([*base, "--kind", "network", "--step", "40", "--replication", "2"]) == 0
+    assert (tmp_path / "network.png").exists()
+    scenario = ROOT / "scenarios" / "mission_closure.yaml"
+    assert main(["plot", str(scenario)]) == 2
+    assert "diplosim run" in capsys.readouterr().err
+
+
 def test_run_writes_the_standard_figures_unless_told_not_to(tmp_path: Path) -> None:
     env = {**os.environ, "MPLBACKEND": "Agg"}
     base = [sys.executable, "-m", "diplosim", "run",

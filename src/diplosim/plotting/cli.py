@@ -23,6 +23,13 @@ def register(sub: Any) -> None:
                    help="folder for the figures (default RESULTS/figures; for a session file, "
                    "results/)")
     p.add_argument("--format", choices=FORMATS, default="png")
+    p.add_argument("--dyad", default=None,
+                   help="run: the time series' dyad, e.g. north-south (default: the first whose "
+                   "missions closed)")
+    p.add_argument("--replication", type=int, default=0,
+                   help="run: the replication of the timeline and network (default 0)")
+    p.add_argument("--step", type=int, default=None,
+                   help="run: the network's step (default: the first mission closure)")
     p.add_argument("--seed", type=int, default=None, help="negotiation: override the seed")
     p.set_defaults(func=plot_command)
 
@@ -31,7 +38,12 @@ def plot_command(args: argparse.Namespace) -> int:
     from diplosim.plotting.files import save, write_run_figures, write_sweep_figures
 
     target = Path(args.results)
+    if not target.exists():
+        raise InputError.single("no such file or folder", source=str(target),
+                                allowed="a folder written by diplosim run or diplosim sweep, or "
+                                "a negotiation session .yaml")
     if target.is_file():
+        _refuse_other_inputs(target)
         from diplosim.negotiation.session import build_session, load_session
         from diplosim.plotting.negotiation import plot_negotiation
 
@@ -50,7 +62,8 @@ def plot_command(args: argparse.Namespace) -> int:
     if (target / "provenance.json").exists() and (target / "parts").is_dir():
         paths = write_sweep_figures(target, args.out, args.kind, args.format)
     elif (target / "dyads.parquet").exists():
-        paths = write_run_figures(target, args.out, args.kind, args.format)
+        paths = write_run_figures(target, args.out, args.kind, args.format, dyad=args.dyad,
+                                  replication=args.replication, step=args.step)
     else:
         raise InputError.single("not a results folder or a negotiation file", source=str(target),
                                 allowed="a folder written by diplosim run or diplosim sweep, or "
@@ -58,3 +71,23 @@ def plot_command(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"figure: {path}")
     return 0
+
+
+def _refuse_other_inputs(path: Path) -> None:
+    """A scenario or experiment file is not plotted itself: say which command makes results."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # the session loader reports it with its line
+    if not isinstance(doc, dict):
+        return
+    if "states" in doc or "channels" in doc:
+        raise InputError.single(
+            "a scenario file has no results to plot yet", source=str(path),
+            allowed=f"run it first (diplosim run {path} --out DIR), then plot DIR")
+    if "design" in doc and "scenario" in doc:
+        raise InputError.single(
+            "an experiment file has no results to plot yet", source=str(path),
+            allowed=f"run it first (diplosim sweep {path} --out DIR), then plot DIR")

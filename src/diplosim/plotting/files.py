@@ -45,22 +45,39 @@ def _check_kinds(kinds: list[str] | None, allowed: tuple[str, ...]) -> list[str]
 
 
 def write_run_figures(results: str | Path, out: str | Path | None = None,
-                      kinds: list[str] | None = None, fmt: str = "png") -> list[Path]:
+                      kinds: list[str] | None = None, fmt: str = "png", *,
+                      dyad: str | None = None, replication: int = 0,
+                      step: int | None = None) -> list[Path]:
     """Draw the standard figures of a ``diplosim run`` folder into ``out`` (default
-    ``<results>/figures``); return their paths."""
+    ``<results>/figures``); return their paths. ``dyad`` picks the time series' dyad (default:
+    the first whose missions closed), ``replication`` the timeline's and network's replication,
+    ``step`` the network's step (default: the first mission closure)."""
     from diplosim.plotting.network import plot_network
     from diplosim.plotting.runs import plot_channel_timeline, plot_survival, plot_time_series
     from diplosim.runset import read_runset
 
     runs = read_runset(results)
+    chosen = _check_kinds(kinds, RUN_KINDS)
+    dyads = list(dict.fromkeys(runs.dyads["dyad"].astype(str)))
+    if dyad is not None and dyad not in dyads:
+        raise InputError.single("no such dyad in these results", source="--dyad", value=dyad,
+                                allowed=", ".join(dyads))
+    reps = sorted(int(r) for r in runs.dyads["replication"].unique())
+    if replication not in reps:
+        raise InputError.single("no such replication in these results", source="--replication",
+                                value=replication, allowed=f"{reps[0]}–{reps[-1]}")
+    last = int(runs.dyads["step"].max())
+    if step is not None and not 0 <= step <= last:
+        raise InputError.single("step outside the run", source="--step", value=step,
+                                allowed=f"0–{last}")
     target = Path(out) if out else Path(results) / "figures"
     makers: dict[str, Callable[[], Figure]] = {
-        "time_series": lambda: plot_time_series(runs),
+        "time_series": lambda: plot_time_series(runs, dyad),
         "survival": lambda: plot_survival(runs),
-        "timeline": lambda: plot_channel_timeline(runs),
-        "network": lambda: plot_network(runs),
+        "timeline": lambda: plot_channel_timeline(runs, replication),
+        "network": lambda: plot_network(runs, step, replication),
     }
-    return [save(makers[k](), target / f"{k}.{fmt}") for k in _check_kinds(kinds, RUN_KINDS)]
+    return [save(makers[k](), target / f"{k}.{fmt}") for k in chosen]
 
 
 def write_sweep_figures(results: str | Path, out: str | Path | None = None,

@@ -80,8 +80,13 @@ def plot_time_series(runs: RunSet, dyad: str | None = None) -> Figure:
         (axes[1, 1], "redundancy", "redundancy (channels)"),
     ]
     for ax, metric, ylabel in panels:
-        _band(ax, quantile_bands(d, metric), colour(4), metric)
         ax.set_ylabel(ylabel)
+        if d[metric].isna().all():  # recorded only for the dyads the scenario's metrics name
+            ax.text(0.5, 0.5, f"{metric} not tracked for this dyad\n"
+                    "(not in the scenario's metrics.dyads)", transform=ax.transAxes,
+                    ha="center", va="center", color="#555555")
+            continue
+        _band(ax, quantile_bands(d, metric), colour(4), metric)
     share = d.groupby("step")["connected"].mean()
     axes[1, 0].plot(share.index, share.to_numpy(), color=colour(5), linestyle="--",
                     linewidth=1.2, label="share of replications connected")
