@@ -303,6 +303,14 @@ def test_baseline_survival(runs: RunSet, tmp_path: Path) -> None:
     check_baseline(plot_survival(runs), "flagship_survival", tmp_path)
 
 
+def test_saved_files_are_byte_identical_for_the_same_results(runs: RunSet,
+                                                              tmp_path: Path) -> None:
+    for fmt in ("svg", "pdf", "png"):
+        first = save(plot_network(runs, step=30), tmp_path / f"a.{fmt}").read_bytes()
+        second = save(plot_network(runs, step=30), tmp_path / f"b.{fmt}").read_bytes()
+        assert first == second, fmt
+
+
 def test_baseline_network(runs: RunSet, tmp_path: Path) -> None:
     check_baseline(plot_network(runs, step=30, replication=0), "flagship_network", tmp_path)
 

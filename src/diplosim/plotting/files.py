@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from diplosim.errors import InputError
+from diplosim.plotting.style import style
 
 FORMATS = ("png", "svg", "pdf")
 RUN_KINDS = ("time_series", "survival", "timeline", "network")
@@ -28,7 +29,8 @@ def save(fig: Figure, path: Path) -> Path:
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
     try:
-        fig.savefig(tmp, format=fmt, metadata=metadata, dpi=200, bbox_inches="tight")
+        with style():  # the house rc (svg.hashsalt: stable ids) also when the file is written
+            fig.savefig(tmp, format=fmt, metadata=metadata, dpi=200, bbox_inches="tight")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
