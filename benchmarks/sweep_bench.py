@@ -140,15 +140,63 @@ def dask(args: argparse.Namespace) -> dict[str, Any]:
             "task_overhead_ms_dask": round(1000 * overhead("dask", 400, args.workers), 2)}
 
 
+def _status_mib() -> dict[str, float]:
+    """This process's resident memory now (VmRSS) and its peak so far (VmHWM), in MiB."""
+    out: dict[str, float] = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":")
+                out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def measured(context: Any, overrides: Any, seed: Any) -> tuple[dict[str, float], Any]:
+    """The flagship's outcomes plus the worker's memory after the run (an evaluator)."""
+    import dataclasses
+
+    from diplosim.experiment.runner import simulate_outcomes
+
+    model_outcomes = tuple(o for o in context.outcomes if o.name not in ("rss", "hwm"))
+    values, series = simulate_outcomes(dataclasses.replace(context, outcomes=model_outcomes),
+                                       overrides, seed)
+    mem = _status_mib()
+    values["rss"], values["hwm"] = mem["VmRSS"], mem["VmHWM"]
+    return values, series
+
+
 def memory(args: argparse.Namespace) -> dict[str, Any]:
-    """Peak resident memory of the sweep's parent process and of its workers."""
+    """Peak resident memory of the sweep's parent process and of its workers.
+
+    Each worker reports its own VmRSS and VmHWM after every run (stored as two extra outcome
+    columns), so the worker figures are the workers' own, read from /proc. (``ru_maxrss`` of
+    RUSAGE_CHILDREN is not used: for forked workers it reports more than any worker's own peak.)
+    """
+    from diplosim.experiment import experiment_from_text, read_sweep, run_sweep
+
     points = 10
     reps = args.runs // points
-    seconds = run_diplosim(points, reps, args.workers)
-    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"benchmark": "memory", "runs": points * reps, "seconds": round(seconds, 1),
-            "parent_peak_rss_mib": round(parent, 1), "worker_peak_rss_mib": round(children, 1)}
+    outcomes = """  - {name: continuity, metric: continuity_during_closure, aggregate: value}
+  - {name: rss, metric: tension, aggregate: final}
+  - {name: hwm, metric: tension, aggregate: final}"""
+    exp = experiment_from_text(experiment_text(points, reps, outcomes), "bench.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        report = run_sweep(exp, Path(tmp) / "out", backend="process", workers=args.workers,
+                           progress=False, evaluator=measured)
+        seconds = time.perf_counter() - start
+        assert report.complete
+        runs = read_sweep(Path(tmp) / "out").runs
+    tenth = max(len(runs) // 10, 1)
+    parent = _status_mib()
+    return {"benchmark": "memory", "runs": len(runs), "workers": args.workers,
+            "seconds": round(seconds, 1),
+            "parent_peak_rss_mib": round(parent["VmHWM"], 1),
+            "worker_peak_rss_mib": round(float(runs["hwm"].max()), 1),
+            "worker_rss_first_tenth_mib": round(float(runs["rss"][:tenth].max()), 1),
+            "worker_rss_last_tenth_mib": round(float(runs["rss"][-tenth:].max()), 1),
+            "children_ru_maxrss_mib": round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 
 
 def main() -> None:

@@ -86,6 +86,25 @@ def test_same_results_serially_on_processes_and_on_dask(serial: Any, tmp_path: P
         pd.testing.assert_frame_equal(serial.series, other.series)
 
 
+@pytest.mark.slow
+def test_a_sweep_runs_on_an_existing_dask_scheduler(serial: Any, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    exp = experiment_from_text(EXPERIMENT, "small.yaml")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster:
+        report = run_sweep(exp, tmp_path / "remote", backend="dask",
+                           scheduler=cluster.scheduler_address, progress=False)
+        assert report.complete
+        assert cluster.scheduler_address in read_sweep(tmp_path / "remote").provenance[
+            "sessions"][0]["executor"]
+    other = read_sweep(tmp_path / "remote")
+    pd.testing.assert_frame_equal(serial.runs[COMPARE], other.runs[COMPARE])
+    with pytest.raises(InputError, match="needs --backend dask"):
+        run_sweep(exp, tmp_path / "x", backend="process", scheduler=cluster.scheduler_address,
+                  progress=False)
+
+
 def flaky(context: RunContext, overrides: Mapping[str, Any], seed: np.random.SeedSequence
           ) -> tuple[dict[str, float], None]:
     if overrides["channels.backchannel.close_threshold"] > 0.95:
