@@ -113,6 +113,8 @@ def problems_from(
         elif kind == "missing":
             msg = "this field is required"
             has_value = False
+        elif kind == "finite_number":
+            allowed = "a finite number (not .nan or .inf)"
         elif "ctx" in err and "expected" in err["ctx"]:
             allowed = str(err["ctx"]["expected"])
         elif "ctx" in err:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -69,7 +70,7 @@ CASES: list[tuple[str, tuple[str, str], list[str]]] = [
     ("duplicate id", ("{id: b_dip,", "{id: a_dip,"),
      ["line 9", "actors.list.1", "duplicate actor id 'a_dip'"]),
     ("event after the last step", ("{at: 10, type: set_level", "{at: 25, type: set_level"),
-     ["events.1.at", "after the last step", "25", "1 to steps (20)"]),
+     ["line 28", "events.1.at", "after the last step", "25", "1 to steps (20)"]),
     ("unknown channel in an event", ("ids: [back]", "ids: [bak]"),
      ["events.1.channels.ids.0", "unknown channel 'bak'"]),
     ("unknown event type", ("type: set_level", "type: explode"),
@@ -86,6 +87,31 @@ CASES: list[tuple[str, tuple[str, str], list[str]]] = [
      ["line 3", "duplicate key 'steps'"]),
     ("python object tag", ("steps: 20", "steps: !!python/object/apply:os.system ['true']"),
      ["line 2", "python/object/apply", "not allowed"]),
+    ("ladder and thresholds disagree",
+     ("    close_threshold: 0.8\n", "    close_threshold: [0.8, 0.7]\n"),
+     ["line 14", "channels.embassy", "close_threshold has 2 values but the ladder has 1 open "
+      "levels"]),
+    ("event without its fields", ("magnitude: 0.6}", "label: x}"),
+     ["line 27", "events.0", "a shock event needs magnitude"]),
+    ("carrier belongs to a state", ("via: fac}", "via: a_dip}"),
+     ["line 25", "channels.backchannel.links.0.via", "actor 'a_dip' belongs to a state",
+      "a third party"]),
+    ("both ends in one state", ("between: [a_dip, b_dip]", "between: [a_dip, a_env]"),
+     ["line 20", "channels.embassy.links.0.between", "both ends belong to the same state"]),
+    ("level above the ladder", ("between: [a_dip, b_dip]}", "between: [a_dip, b_dip], level: 4}"),
+     ["line 20", "channels.embassy.links.0.level", "level 4 is above the top",
+      "0 to 1 (closed, embassy)"]),
+    ("list expected", ('tracks: ["1"], access: 1.0}', 'tracks: "1", access: 1.0}'),
+     ["line 8", "actors.list.0.tracks", "valid list", "'1'"]),
+    ("not a number", ("magnitude: 0.6}", "magnitude: .nan}"),
+     ["line 27", "events.0.magnitude", "finite number", "nan"]),
+    ("dyad of one state", ("dyad: [A, B]", "dyad: [A, A]"),
+     ["line 27", "events.0.dyad", "two different states"]),
+    ("unknown channel kind in an event", ("ids: [back]", "kind: hotline"),
+     ["line 28", "events.1.channels.kind", "unknown channel kind 'hotline'",
+      "embassy, backchannel"]),
+    ("bad identifier", ("{id: a_env,", "{id: 2env,"),
+     ["line 10", "actors.list.2.id", "'2env'", "pattern"]),
 ]
 
 
@@ -138,6 +164,9 @@ def test_bad_overrides_name_the_path_and_value() -> None:
 
 @pytest.mark.parametrize("args", [
     ["validate", "BAD"],
+    ["validate", "MISSING"],
+    ["run", "EMPTY"],
+    ["validate", "TAGGED"],
     ["run", "BAD", "--reps", "1"],
     ["run", "GOOD", "--set", "channels.backchannel.close_threshold=lots"],
     ["run", "GOOD", "--set", "no_equals_sign"],
@@ -149,7 +178,12 @@ def test_cli_bad_input_exits_2_without_a_traceback(args: list[str], tmp_path: Pa
     bad.write_text(GOOD.replace("steps: 20", "steps: twenty"))
     good = tmp_path / "good.yaml"
     good.write_text(GOOD)
-    subs = {"BAD": str(bad), "GOOD": str(good), "DIR": str(tmp_path)}
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n")
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(GOOD.replace("steps: 20", "steps: !!python/object/apply:os.system ['true']"))
+    subs = {"BAD": str(bad), "GOOD": str(good), "DIR": str(tmp_path), "EMPTY": str(empty),
+            "TAGGED": str(tagged), "MISSING": str(tmp_path / "missing.yaml")}
     argv = [subs.get(a, a) for a in args]
     done = subprocess.run([sys.executable, "-m", "diplosim", *argv, "--out", str(tmp_path / "o")]
                           if argv[0] == "run" else [sys.executable, "-m", "diplosim", *argv],
@@ -157,6 +191,9 @@ def test_cli_bad_input_exits_2_without_a_traceback(args: list[str], tmp_path: Pa
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ")
     assert "Traceback" not in done.stderr
+    named = [v for k, v in subs.items() if k in args and k != "GOOD"]
+    assert all(name in done.stderr for name in named), done.stderr  # the file is named
+    assert not (tmp_path / "o").exists()  # nothing written
 
 
 # --- property: mutated scenarios load or raise InputError, never anything else -------------
@@ -217,9 +254,12 @@ def test_mutated_scenarios_never_crash(doc: int, pick: int, action: str, value: 
         return
     from diplosim.model import DiplomacyModel
 
-    model = DiplomacyModel(scenario.with_overrides({"steps": max(scenario.steps, 1)}), rng=0)
+    model = DiplomacyModel(scenario, rng=0)
     for _ in range(min(scenario.steps, 3)):
         model.step()
+        tension = model.tension.tension
+        assert np.isfinite(tension).all()
+        assert ((tension >= 0) & (tension <= 1)).all()
 
 
 def test_error_messages_do_not_mention_internal_names() -> None:

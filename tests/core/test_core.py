@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import mesa
@@ -190,6 +191,15 @@ def test_every_scenario_builds_and_steps(path: Path) -> None:
 
 # --- Mesa habits ------------------------------------------------------------------------------
 
+@pytest.fixture
+def start_method() -> Iterator[None]:
+    """mesa.batch_run forces the 'spawn' start method on the whole process: restore it."""
+    before = multiprocessing.get_start_method(allow_none=True)
+    yield
+    multiprocessing.set_start_method(before, force=True)
+
+
+@pytest.mark.usefixtures("start_method")
 def test_mesa_batch_run_drives_the_model_with_dotted_path_parameters() -> None:
     sc = load_scenario(FLAGSHIP)
     rows = mesa.batch_run(
@@ -205,6 +215,21 @@ def test_mesa_batch_run_drives_the_model_with_dotted_path_parameters() -> None:
     assert set(frame["channels.hotline.close_threshold"]) == {0.7, 0.99}
 
 
+@pytest.mark.usefixtures("start_method")
+def test_mesa_batch_run_overrides_take_effect() -> None:
+    # the run stops at the overridden horizon (model.running), well before max_steps
+    rows = mesa.batch_run(
+        DiplomacyModel, parameters={"scenario": [load_scenario(FLAGSHIP)], "steps": [4, 9],
+                                    "tension.noise": 0.0},
+        rng=[5, 6], max_steps=200, number_processes=1, data_collection_period=-1,
+        display_progress=False)
+    frame = pd.DataFrame(rows)
+    assert len(frame) == 4
+    assert (frame["Step"] == frame["steps"]).all()
+    assert frame.groupby("steps")["mean_tension"].nunique().tolist() == [1, 1]  # no noise
+    assert frame["open_channels"].between(0, 11).all()
+
+
 # --- the command line, end to end -------------------------------------------------------------
 
 def diplosim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -214,7 +239,7 @@ def diplosim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 def test_cli_run_writes_tables_provenance_and_prints_a_summary(tmp_path: Path) -> None:
     out = tmp_path / "res"
-    done = diplosim("run", str(FLAGSHIP), "--reps", "2", "--steps", "90", "--seed", "4",
+    done = diplosim("run", str(FLAGSHIP), "--reps", "2", "--steps", "40", "--seed", "4",
                     "--set", "channels.hotline.close_threshold=0.9", "--out", str(out),
                     "--no-plots")
     assert done.returncode == 0, done.stderr
@@ -226,7 +251,7 @@ def test_cli_run_writes_tables_provenance_and_prints_a_summary(tmp_path: Path) -
         assert (out / "csv" / f"{table}.csv").exists()
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["scenario"]["overrides"] == {"channels.hotline.close_threshold": 0.9,
-                                             "steps": 90}
+                                             "steps": 40}
     assert prov["scenario"]["text"] == FLAGSHIP.read_text()
     assert len(prov["scenario"]["sha256"]) == 64
     assert prov["seeds"] == ["4/0", "4/1"]
@@ -235,6 +260,11 @@ def test_cli_run_writes_tables_provenance_and_prints_a_summary(tmp_path: Path) -
     assert "run" in prov["command"]
     summary = pd.read_parquet(out / "summary.parquet")
     assert summary["replication"].tolist() == [0, 1]
+    dyads = pd.read_parquet(out / "dyads.parquet")
+    assert len(dyads) == 2 * 41
+    assert pd.read_csv(out / "csv" / "dyads.csv")["tension"].tolist() == pytest.approx(
+        dyads["tension"].tolist(), abs=1e-12)
+    assert "2 replications x 40 weeks, root seed 4" in done.stdout
 
 
 def test_cli_validate_schema_help_and_console_script(tmp_path: Path) -> None:

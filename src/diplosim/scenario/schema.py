@@ -21,7 +21,7 @@ Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Taxonomy(StrEnum):
@@ -81,7 +81,8 @@ class ActorsSpec(Strict):
     listed: tuple[ActorSpec, ...] = Field((), alias="list")
     generate: tuple[ActorRule, ...] = ()
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Selector(Strict):
@@ -117,7 +118,8 @@ class LinkRule(Strict):
     level: Annotated[int, Field(ge=0)] | None = None
     max_level: Annotated[int, Field(ge=0)] | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 ThresholdList = float | list[float]
