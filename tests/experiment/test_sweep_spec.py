@@ -150,3 +150,17 @@ def test_unknown_metric_and_missing_scenario(tmp_path: Path) -> None:
     f.write_text(text(BC + ", levels: 2}", "{kind: grid}", scenario=Path("nowhere.yaml")))
     with pytest.raises(InputError, match="line 2: scenario: no such scenario file"):
         load_experiment(f)
+
+
+@pytest.mark.parametrize(("remaining", "workers"), [(1, 1), (7, 2), (500, 2), (10_000, 16)])
+def test_guided_chunks_cover_every_run_and_shrink_towards_the_end(remaining: int,
+                                                                  workers: int) -> None:
+    from diplosim.experiment.sweep import MAX_CHUNK, MIN_CHUNK, chunk_sizes, chunks_of
+
+    sizes = list(chunk_sizes(remaining, workers))
+    assert sum(sizes) >= remaining
+    assert all(MIN_CHUNK <= s <= MAX_CHUNK for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    chunks = list(chunks_of(iter(range(remaining)), chunk_sizes(remaining, workers)))
+    assert [r for c in chunks for r in c] == list(range(remaining))
+    assert list(chunk_sizes(7, 2, fixed=3)) == [3, 3, 3]

@@ -113,10 +113,13 @@ def _open_store(store: SweepStore, experiment: Experiment, resume: bool,
     return provenance
 
 
-def chunks_of(runs: Iterable[RunSpec], size: int) -> Iterator[tuple[RunSpec, ...]]:
-    """Consecutive runs in tuples of ``size`` (the last may be shorter), lazily."""
+def chunks_of[T](runs: Iterable[T], sizes: Iterable[int]) -> Iterator[tuple[T, ...]]:
+    """Consecutive runs in tuples of the given sizes (the last may be shorter), lazily."""
     it = iter(runs)
-    while chunk := tuple(itertools.islice(it, size)):
+    for size in sizes:
+        chunk = tuple(itertools.islice(it, size))
+        if not chunk:
+            return
         yield chunk
 
 
@@ -128,9 +131,21 @@ def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
                           overrides=overrides)
 
 
-def default_chunk_size(remaining: int, workers: int) -> int:
-    """About eight tasks per worker, at most 50 runs per task."""
-    return max(1, min(50, math.ceil(remaining / max(8 * workers, 1))))
+MAX_CHUNK = 50
+MIN_CHUNK = 4
+
+
+def chunk_sizes(remaining: int, workers: int, fixed: int | None = None) -> Iterator[int]:
+    """Runs per task: ``fixed`` if given, else guided self-scheduling (Polychronopoulos & Kuck
+    1987): a quarter of each worker's share of what is left, from ``MIN_CHUNK`` to ``MAX_CHUNK``
+    runs. Early tasks are long (one scenario validation and one Parquet part for many runs); the
+    last ones are short, so no worker idles long at the end. Chunking never changes results:
+    every run has its own seed."""
+    left = remaining
+    while left > 0:
+        size = fixed or max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(left / (4 * max(workers, 1)))))
+        yield size
+        left -= size
 
 
 def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "process",
@@ -171,7 +186,6 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
     # Lazily planned and chunked: the parent holds the design, not a list of every run.
     remaining = (r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids)
     to_run = total - len(done_ids)
-    size = spec.chunk_size or default_chunk_size(to_run, executor.workers)
     context = RunContext(scenario_text=experiment.scenario.text,
                          scenario_source=experiment.scenario.source, steps=experiment.steps,
                          outcomes=tuple(spec.outcomes), series=spec.series,
@@ -182,8 +196,9 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
     complete = False
     try:
         session["executor"] = executor.description
-        session["chunk_size"] = size
-        chunks = (Chunk(context, c) for c in chunks_of(remaining, size))
+        session["chunk_size"] = spec.chunk_size or "guided"
+        sizes = chunk_sizes(to_run, executor.workers, spec.chunk_size)
+        chunks = (Chunk(context, c) for c in chunks_of(remaining, sizes))
         for result in executor.imap_unordered(run_chunk, chunks):
             rows = pd.DataFrame(result.rows)
             params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
