@@ -63,11 +63,19 @@ class Connectivity:
         connected = (labels[self.gov_a] == labels[self.gov_b]).astype(np.int8)
         redundancy = np.zeros(self.tracked.size, dtype=np.int64)
         if connected.any():
+            index = np.arange(n)
+            if np.count_nonzero(connected) > 1:
+                # A flow between two governments stays inside their component: keep only the
+                # components of connected tracked dyads (exact; each maximum_flow call costs a
+                # pass over the whole graph it is given, so this pays when there are several).
+                keep = np.isin(labels, labels[self.gov_a[connected == 1]])
+                index = np.cumsum(keep) - 1
+                graph = graph[keep][:, keep]
             flow_graph = csr_matrix(graph, dtype=np.int32)
             flow_graph.sum_duplicates()
             for i in np.flatnonzero(connected):
                 redundancy[i] = maximum_flow(
-                    flow_graph, int(self.gov_a[i]), int(self.gov_b[i])
+                    flow_graph, int(index[self.gov_a[i]]), int(index[self.gov_b[i]])
                 ).flow_value
         self._last_open, self._last = is_open, (connected.copy(), redundancy.copy())
         return connected, redundancy

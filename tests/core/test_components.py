@@ -551,3 +551,43 @@ def test_a_results_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
         write_runset(tmp_path / "res", {"a": pd.DataFrame({"x": [1]})}, {})
     with pytest.raises(InputError, match="no such results folder"):
         read_runset(tmp_path / "nothing")
+
+
+def random_multistate(seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    states = ["A", "B", "C", "D"]
+    rows, links = [], []
+    for s in states:
+        for i in range(3):
+            rows.append(actor(f"{s}{i}", s, float(rng.choice([1.0, 0.2]))))
+    rows.append(actor("third", None, 0.0))
+    for k in range(int(rng.integers(6, 24))):
+        sa, sb = rng.choice(4, size=2, replace=False)
+        a, b = f"{states[sa]}{rng.integers(3)}", f"{states[sb]}{rng.integers(3)}"
+        via = ", via: third" if rng.random() < 0.3 else ""
+        links.append(f"      - {{id: c{k}, between: [{a}, {b}]{via}}}\n")
+    return ("name: net\nsteps: 3\nstates: [{id: A}, {id: B}, {id: C}, {id: D}]\n"
+            + actors(*rows) + "channels:\n  line:\n    track: '1'\n    links:\n"
+            + "".join(links) + "metrics: {min_access: 0.5}\n")
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_redundancy_of_every_dyad_of_four_states_matches_networkx(seed: int) -> None:
+    import networkx as nx
+
+    c = scenario_from_text(random_multistate(seed), "net.yaml").compiled
+    level = np.random.default_rng(seed).integers(0, 2, c.n_channels)
+    connected, redundancy = Connectivity(c, 0.5).compute(level)
+    node = {a: (c.state_ids[c.actor_state[i]] if c.actor_access[i] >= 0.5 else a)
+            for i, a in enumerate(c.actor_ids)}
+    graph = nx.Graph()
+    graph.add_nodes_from(c.state_ids)
+    for ch in np.flatnonzero(level):
+        u, v = node[c.actor_ids[c.channel_a[ch]]], node[c.actor_ids[c.channel_b[ch]]]
+        cap = graph.get_edge_data(u, v, {"capacity": 0})["capacity"]
+        graph.add_edge(u, v, capacity=cap + 1)
+    for d, label in enumerate(c.dyad_labels):
+        a, b = label.split("-")
+        linked = nx.has_path(graph, a, b)
+        assert bool(connected[d]) == linked, label
+        assert int(redundancy[d]) == (nx.maximum_flow_value(graph, a, b) if linked else 0), label
