@@ -268,3 +268,62 @@ def test_error_messages_do_not_mention_internal_names() -> None:
     with pytest.raises(InputError) as info:
         scenario_from_text(GOOD.replace("steps: 20", "steps: twenty"), "bad.yaml")
     assert "pydantic" not in str(info.value).lower()
+
+
+TEXTS = [p.read_text() for p in SCENARIOS] + [GOOD]
+
+
+@settings(max_examples=120, deadline=None)
+@given(doc=st.sampled_from(range(len(TEXTS))), pick=st.integers(0, 10**6),
+       action=st.sampled_from(["drop_line", "repeat_line", "insert", "truncate", "indent"]),
+       junk=st.text(alphabet=":-[]{}!&*#|>'\" \t\nabc019.", max_size=8))
+def test_mangled_scenario_text_never_crashes(
+        doc: int, pick: int, action: str, junk: str) -> None:
+    lines = TEXTS[doc].splitlines(keepends=True)
+    i = pick % len(lines)
+    if action == "drop_line":
+        del lines[i]
+    elif action == "repeat_line":
+        lines.insert(i, lines[i])
+    elif action == "insert":
+        col = pick % (len(lines[i]) + 1)
+        lines[i] = lines[i][:col] + junk + lines[i][col:]
+    elif action == "truncate":
+        lines = lines[:i]
+    else:
+        lines[i] = "  " + lines[i]
+    message = ""
+    try:
+        scenario_from_text("".join(lines), "mangled.yaml")
+    except InputError as exc:
+        message = str(exc)
+    assert not message or message.startswith("mangled.yaml")
+
+
+def test_the_json_schema_is_self_consistent() -> None:
+    from diplosim.scenario import scenario_json_schema
+
+    schema = scenario_json_schema()
+    assert schema["$schema"].endswith("2020-12/schema")
+    defs = schema.get("$defs", {})
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"])
+            if isinstance(node.get("required"), list) and "properties" in node:
+                assert set(node["required"]) <= set(node["properties"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/$defs/")
+        assert ref.removeprefix("#/$defs/") in defs
+    assert {"name", "states"} <= set(schema["required"])
+    assert "list" in defs["ActorsSpec"]["properties"]  # aliases, as users write them
