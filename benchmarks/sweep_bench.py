@@ -129,13 +129,28 @@ def overhead(backend: str, runs: int, workers: int) -> float:
         return (time.perf_counter() - start) / runs
 
 
+def cluster_start(backend: str, workers: int) -> float:
+    """Seconds to start and stop the backend's workers (no task)."""
+    from diplosim.experiment import make_executor
+
+    start = time.perf_counter()
+    make_executor(backend, workers).close()
+    return time.perf_counter() - start
+
+
 def dask(args: argparse.Namespace) -> dict[str, Any]:
     runs = args.runs
     t_proc = run_diplosim(1, runs, args.workers, backend="process")
     t_dask = run_diplosim(1, runs, args.workers, backend="dask")
+    start_proc = cluster_start("process", args.workers)
+    start_dask = cluster_start("dask", args.workers)
     return {"benchmark": "dask", "runs": runs, "workers": args.workers,
             "process_seconds": round(t_proc, 2), "dask_seconds": round(t_dask, 2),
             "dask_extra_ms_per_run_flagship": round(1000 * (t_dask - t_proc) / runs, 2),
+            "start_stop_seconds_process": round(start_proc, 2),
+            "start_stop_seconds_dask": round(start_dask, 2),
+            "dask_extra_ms_per_run_after_start": round(
+                1000 * ((t_dask - start_dask) - (t_proc - start_proc)) / runs, 2),
             "task_overhead_ms_process": round(1000 * overhead("process", 400, args.workers), 2),
             "task_overhead_ms_dask": round(1000 * overhead("dask", 400, args.workers), 2)}
 

@@ -20,11 +20,14 @@ class Problem:
     allowed: str = ""
     line: int | None = None
     has_value: bool = False
+    column: int | None = None
 
     def render(self, source: str | None) -> str:
         where = source or "<input>"
         if self.line is not None:
             where += f", line {self.line}"
+            if self.column is not None:
+                where += f", column {self.column}"
         head = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         parts = [head]
         if self.has_value:
@@ -61,6 +64,7 @@ class InputError(Exception):
         source: str | None = None,
         path: str = "",
         line: int | None = None,
+        column: int | None = None,
         allowed: str = "",
         **value: object,
     ) -> InputError:
@@ -75,6 +79,7 @@ class InputError(Exception):
                     allowed=allowed,
                     line=line,
                     has_value=has_value,
+                    column=column,
                 )
             ],
             source=source,

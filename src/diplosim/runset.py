@@ -4,7 +4,7 @@ A results folder holds one Parquet file per table (``dyads``, ``open_channels``,
 ``spells``, ``events``, ``summary``) with ``replication`` and ``seed`` columns added, the static
 ``channels`` and ``actors`` tables, CSV copies under ``csv/``, and ``provenance.json``. The folder
 is written under a temporary name and renamed into place, so an interrupted run leaves either a
-whole folder or none.
+whole folder or none; it is written only where :mod:`diplosim.outputs` allows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from diplosim.errors import InputError
+from diplosim.outputs import FORMAT, RESULTS_MARKER, claim_folder
 from diplosim.results import TABLES, RunResult
 
 STATIC_TABLES = ("channels", "actors")
@@ -88,26 +89,34 @@ def combine(results: Sequence[RunResult], seeds: Sequence[Any]) -> dict[str, pd.
 
 
 def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
-                 provenance: dict[str, Any], csv: bool = True) -> Path:
-    """Write a results folder atomically (temporary folder, then rename)."""
+                 provenance: dict[str, Any], csv: bool = True, *, overwrite: bool = False,
+                 before_publish: Callable[[Path], object] | None = None) -> Path:
+    """Write a results folder atomically: everything goes into a temporary folder beside it
+    (``before_publish(tmp)`` may add to it, e.g. figures), which is then renamed into place.
+
+    ``out_dir`` must be new, empty, or — with ``overwrite`` — the results of an earlier run
+    holding only files diplosim wrote (:func:`diplosim.outputs.claim_folder`); the earlier
+    results stay whole until the new ones are complete."""
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError.single("exists and is not a folder", source=str(out))
+    claim_folder(out, "run", overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd")
             if csv:
                 (tmp / "csv").mkdir(exist_ok=True)
                 df.to_csv(tmp / "csv" / f"{name}.csv", index=False)
-        (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
+        marked = {"format": FORMAT, "kind": "run", **provenance}
+        (tmp / RESULTS_MARKER).write_text(json.dumps(marked, indent=2, default=str))
+        if before_publish is not None:
+            before_publish(tmp)
+        if out.is_dir() and any(out.iterdir()):
+            claim_folder(out, "run", overwrite=overwrite)  # still only our files
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old)  # onto the empty placeholder
             os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old)
         else:
             os.replace(tmp, out)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from diplosim.errors import InputError
+from diplosim.outputs import claim_folder
 from diplosim.overrides import parse_assignments
 from diplosim.progress import Progress
 from diplosim.replicate import replication_seeds, seed_label
@@ -34,6 +36,9 @@ def register(sub: Any) -> None:
                    help="override a field by dotted path, e.g. channels.backchannel.noise=0.1")
     p.add_argument("--out", default=None,
                    help="results folder (default results/<scenario name>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the results of an earlier run in --out (only a folder diplosim "
+                   "wrote; the old results stay whole until the new ones are complete)")
     p.add_argument("--no-csv", action="store_true", help="write Parquet only")
     p.add_argument("--no-plots", action="store_true", help="do not draw the standard figures")
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
@@ -44,7 +49,7 @@ def prepare(path: str, overrides: list[str], steps: int | None) -> Scenario:
     sets = parse_assignments(overrides)
     if steps is not None:
         sets["steps"] = steps
-    return load_scenario(path, sets)
+    return load_scenario(path, sets, {"steps": "--steps"})
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -53,8 +58,15 @@ def run_command(args: argparse.Namespace) -> int:
                                 allowed="a positive integer")
     if args.seed is not None and args.seed < 0:
         raise InputError.single("must be non-negative", source="--seed", value=args.seed)
+    if args.steps is not None and args.steps < 1:
+        raise InputError.single("must be at least 1", source="--steps", value=args.steps,
+                                allowed="a positive integer")
     started = now()
     scenario = prepare(args.scenario, args.overrides, args.steps)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    if claim_folder(out, "run", overwrite=args.overwrite) == "own" and not args.quiet:
+        print(f"replacing the earlier results in {out}/ when the new ones are complete",
+              file=sys.stderr)
     root = args.seed if args.seed is not None else (scenario.spec.seed or DEFAULT_SEED)
     seeds = replication_seeds(root, args.reps)
     progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
@@ -64,7 +76,6 @@ def run_command(args: argparse.Namespace) -> int:
         progress.update()
     labels = [seed_label(s) for s in seeds]
     tables = combine(results, labels)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
     provenance = {
         "kind": "run",
         "scenario": {
@@ -84,10 +95,14 @@ def run_command(args: argparse.Namespace) -> int:
         "started": started,
         "finished": now(),
     }
-    write_runset(out, tables, provenance, csv=not args.no_csv)
     figures: list[Path] = []
-    if not args.no_plots:
-        figures = _draw(out)
+
+    def draw(folder: Path) -> None:  # into the new folder, before it is moved into place
+        if not args.no_plots:
+            figures.extend(_draw(folder))
+
+    write_runset(out, tables, provenance, csv=not args.no_csv, overwrite=args.overwrite,
+                 before_publish=draw)
     if not args.quiet:
         print(summary_text(scenario, tables["summary"], args.reps, root))
         print(f"\nresults: {out}/ ({', '.join(sorted(tables))} as Parquet"

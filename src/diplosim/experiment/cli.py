@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from diplosim.experiment.executors import BACKENDS
 from diplosim.experiment.sensitivity import METHODS, analyze
 from diplosim.experiment.spec import load_experiment
 from diplosim.experiment.store import read_sweep
-from diplosim.experiment.sweep import run_sweep
+from diplosim.experiment.sweep import run_sweep, write_csv
+from diplosim.outputs import atomic_write
 
 
 def register(sub: Any) -> None:
@@ -76,7 +78,7 @@ def analyze_command(args: argparse.Namespace) -> int:
                            "display.float_format", "{:.3f}".format):
         for stem, table in sens.tables.items():
             path = result.path / f"{stem}.csv"
-            table.to_csv(path, index=False)
+            atomic_write(path, functools.partial(write_csv, table))
             print(f"{stem} ({path})")
             print(table.to_string(index=False))
             print()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -76,6 +77,13 @@ def start_method() -> str:
     return "spawn"
 
 
+def _worker_signals() -> None:
+    """Workers leave interrupts to the parent: Ctrl-C reaches the whole process group, and the
+    parent cancels what has not started and waits for the tasks in flight to finish."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class ProcessExecutor:
     """Local worker processes, all started at once when the executor is made."""
 
@@ -84,7 +92,8 @@ class ProcessExecutor:
         method = start_method()
         self.description = f"process ({workers} workers, {method})"
         self._pool = ProcessPoolExecutor(max_workers=workers,
-                                         mp_context=multiprocessing.get_context(method))
+                                         mp_context=multiprocessing.get_context(method),
+                                         initializer=_worker_signals)
         self._pool.submit(os.getpid).result()  # launch the workers now, before any thread
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:

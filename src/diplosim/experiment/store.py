@@ -16,7 +16,6 @@ part without its runs part is an orphan of a killed sweep and is removed on resu
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,30 +24,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from diplosim.errors import InputError
+from diplosim.outputs import atomic_write
 
 PROVENANCE = "provenance.json"
 DESIGN = "design.parquet"
 PARTS = "parts"
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    _atomic_write(path, lambda p: frame.to_parquet(p, index=False, compression="zstd"))
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    _atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str)))
+    atomic_write(path, lambda p: frame.to_parquet(p, index=False, compression="zstd"))
 
 
 class SweepStore:
@@ -73,8 +57,10 @@ class SweepStore:
 
     def prepare(self) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
-        for tmp in self.path.rglob(".*.tmp-*"):  # leftovers of a killed writer
-            tmp.unlink(missing_ok=True)
+        for folder in (self.path, self.parts):  # leftovers of a killed writer (ours by name)
+            for tmp in folder.glob(".*.tmp-*"):
+                if tmp.is_file() and not tmp.is_symlink():
+                    tmp.unlink(missing_ok=True)
 
     def remove_orphans(self) -> int:
         runs = {p.name.removeprefix("runs-") for p in self.parts.glob("runs-*.parquet")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -19,7 +20,8 @@ from diplosim.experiment.design import Design, build_design
 from diplosim.experiment.executors import Executor, available_cores, make_executor
 from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, run_chunk
 from diplosim.experiment.spec import Experiment
-from diplosim.experiment.store import DESIGN, SweepStore, write_json, write_parquet
+from diplosim.experiment.store import DESIGN, SweepStore, write_parquet
+from diplosim.outputs import FORMAT, atomic_write, claim_folder, write_json
 from diplosim.progress import Progress
 from diplosim.runset import command_line, now, versions
 
@@ -60,6 +62,7 @@ def _provenance(experiment: Experiment, design: Design, total: int) -> dict[str,
     spec = experiment.spec
     scenario = experiment.scenario
     return {
+        "format": FORMAT,
         "kind": "sweep",
         "experiment": {"name": spec.name, "source": experiment.source,
                        "text": experiment.document.text,
@@ -87,10 +90,9 @@ def _provenance(experiment: Experiment, design: Design, total: int) -> dict[str,
 
 def _open_store(store: SweepStore, experiment: Experiment, resume: bool,
                 provenance: dict[str, Any]) -> dict[str, Any]:
-    if store.path.exists() and not store.path.is_dir():
-        raise InputError.single("exists and is not a folder", source=str(store.path))
+    state = claim_folder(store.path, "sweep", resume=resume)
     if resume:
-        if not store.exists():
+        if state != "own" or not store.exists():
             raise InputError.single("nothing to resume: no sweep here", source=str(store.path),
                                     allowed="the --out folder of an interrupted sweep")
         old = store.read_provenance()
@@ -106,9 +108,6 @@ def _open_store(store: SweepStore, experiment: Experiment, resume: bool,
         provenance["sessions"] = old.get("sessions", [])
         provenance["started"] = old.get("started")
         return provenance
-    if store.exists() or (store.path.is_dir() and any(store.path.iterdir())):
-        raise InputError.single("already holds results", source=str(store.path),
-                                allowed="--resume to finish this sweep, or another --out")
     provenance["started"] = now()
     return provenance
 
@@ -239,10 +238,15 @@ def export_csv(path: Path) -> None:
     result = read_sweep(path)
     csv_dir = path / "csv"
     csv_dir.mkdir(exist_ok=True)
-    result.runs.to_csv(csv_dir / "runs.csv", index=False)
+    tables = {"runs": result.runs, "design": result.design}
     if len(result.series):
-        result.series.to_csv(csv_dir / "series.csv", index=False)
-    result.design.to_csv(csv_dir / "design.csv", index=False)
+        tables["series"] = result.series
+    for name, table in tables.items():
+        atomic_write(csv_dir / f"{name}.csv", functools.partial(write_csv, table))
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
 
 
 def outcome_table(result: Any, outcomes: list[str] | None = None) -> pd.DataFrame:

@@ -152,9 +152,11 @@ class SessionPlan:
 
 
 def _fail(doc: Document, path: str, message: str, allowed: str = "", **value: object) -> InputError:
-    return InputError.single(
-        message, source=doc.source, path=path, line=doc.line_of(path), allowed=allowed, **value
-    )
+    line = doc.line_of(path)
+    if "value" in value:
+        return InputError.single(message, source=doc.source, path=path, line=line,
+                                 allowed=allowed, value=value["value"])
+    return InputError.single(message, source=doc.source, path=path, line=line, allowed=allowed)
 
 
 def _suggest(word: str, options: list[str]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from diplosim.errors import InputError
 from diplosim.plotting.files import FORMATS, RUN_KINDS, SWEEP_KINDS
+from diplosim.yamlio import read_yaml, suggest_path
 
 
 def register(sub: Any) -> None:
@@ -20,8 +21,8 @@ def register(sub: Any) -> None:
     p.add_argument("--kind", action="append", default=None,
                    help="figure to draw (repeatable; default: all for these results)")
     p.add_argument("--out", default=None,
-                   help="folder for the figures (default RESULTS/figures; for a session file, "
-                   "results/)")
+                   help="folder for the figures: new, empty or one diplosim wrote (default "
+                   "RESULTS/figures; for a session file, results/<session file name>/)")
     p.add_argument("--format", choices=FORMATS, default="png")
     p.add_argument("--dyad", default=None,
                    help="run: the time series' dyad, e.g. north-south (default: the first whose "
@@ -35,11 +36,13 @@ def register(sub: Any) -> None:
 
 
 def plot_command(args: argparse.Namespace) -> int:
-    from diplosim.plotting.files import save, write_run_figures, write_sweep_figures
+    from diplosim.plotting.files import FigureFolder, write_run_figures, write_sweep_figures
 
     target = Path(args.results)
     if not target.exists():
-        raise InputError.single("no such file or folder", source=str(target),
+        hint = suggest_path(target)
+        raise InputError.single(f"no such file or folder{f' ({hint})' if hint else ''}",
+                                source=str(target),
                                 allowed="a folder written by diplosim run or diplosim sweep, or "
                                 "a negotiation session .yaml")
     if target.is_file():
@@ -51,12 +54,12 @@ def plot_command(args: argparse.Namespace) -> int:
             raise InputError.single("a session file has one figure", source="--kind",
                                     value=args.kind, allowed="negotiation")
         plan = load_session(target)
+        out = FigureFolder(args.out or Path("results") / target.stem, source=target)
         session = build_session(plan, args.seed)
         result = session.run()
-        out = Path(args.out) if args.out else Path("results")
         name = plan.spec.name or target.stem
-        path = save(plot_negotiation(result, session.setting, title=name),
-                    out / f"{target.stem}_negotiation.{args.format}")
+        path = out.save(plot_negotiation(result, session.setting, title=name),
+                        f"negotiation.{args.format}")
         print(f"figure: {path}")
         return 0
     if (target / "provenance.json").exists() and (target / "parts").is_dir():
@@ -75,11 +78,9 @@ def plot_command(args: argparse.Namespace) -> int:
 
 def _refuse_other_inputs(path: Path) -> None:
     """A scenario or experiment file is not plotted itself: say which command makes results."""
-    import yaml
-
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        doc = read_yaml(path).data
+    except InputError:
         return  # the session loader reports it with its line
     if not isinstance(doc, dict):
         return

@@ -11,6 +11,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from diplosim.errors import InputError
+from diplosim.outputs import (
+    FIGURES_MARKER,
+    FORMAT,
+    check_file_target,
+    claim_folder,
+    read_marker,
+    write_json,
+)
 from diplosim.plotting.style import style
 
 FORMATS = ("png", "svg", "pdf")
@@ -18,12 +26,26 @@ RUN_KINDS = ("time_series", "survival", "timeline", "network")
 SWEEP_KINDS = ("response", "heatmap", "sensitivity")
 
 
-def save(fig: Figure, path: Path) -> Path:
-    """Save ``fig`` to ``path`` through a temporary file, so a figure is whole or absent."""
+# The first bytes of each format: a file is replaced only by a figure of its own format.
+_SIGNATURES = {"png": (b"\x89PNG",), "pdf": (b"%PDF",), "svg": (b"<?xml", b"<svg")}
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Save ``fig`` to ``path`` through a temporary file, so a figure is whole or absent.
+    An existing ``path`` is replaced only when it is a figure file of the same format (never a
+    link, a folder or another kind of file)."""
+    path = Path(path)
     fmt = path.suffix.lstrip(".")
     if fmt not in FORMATS:
         raise InputError.single("unknown figure format", source="--format", value=fmt,
                                 allowed=", ".join(FORMATS))
+    check_file_target(path, FORMATS, f"a .{fmt} figure")
+    if path.exists():
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip()
+        if not head.startswith(_SIGNATURES[fmt]):
+            raise InputError.single(f"exists and is not a {fmt} figure", source=str(path),
+                                    allowed="a new path for the figure")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.{fmt}")
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
@@ -35,6 +57,31 @@ def save(fig: Figure, path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+class FigureFolder:
+    """A folder of figures diplosim draws into: new, empty or one it wrote
+    (:func:`diplosim.outputs.claim_folder`); ``figures.json`` lists what it holds."""
+
+    def __init__(self, path: str | Path, source: str | Path | None = None,
+                 option: str = "--out") -> None:
+        self.path = Path(path)
+        claim_folder(self.path, "figures", option=option)
+        self.source = str(source) if source is not None else None
+
+    def save(self, fig: Figure, name: str) -> Path:
+        path = save(fig, self.path / name)
+        self._record(name)
+        return path
+
+    def _record(self, name: str) -> None:
+        marker = self.path / FIGURES_MARKER
+        data = read_marker(self.path) if marker.exists() else None
+        names = set(data.get("figures", [])) if data else set()
+        names.add(name)
+        manifest = {"format": FORMAT, "kind": "figures", "source": self.source,
+                    "figures": sorted(names)}
+        write_json(marker, manifest)
 
 
 def _check_kinds(kinds: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
@@ -79,7 +126,8 @@ def write_run_figures(results: str | Path, out: str | Path | None = None,
         "timeline": lambda: plot_channel_timeline(runs, replication),
         "network": lambda: plot_network(runs, step, replication),
     }
-    return [save(makers[k](), target / f"{k}.{fmt}") for k in chosen]
+    figures = FigureFolder(target, source=results if out else None)
+    return [figures.save(makers[k](), f"{k}.{fmt}") for k in chosen]
 
 
 def write_sweep_figures(results: str | Path, out: str | Path | None = None,
@@ -97,6 +145,7 @@ def write_sweep_figures(results: str | Path, out: str | Path | None = None,
     sweep = read_sweep(results)
     target = Path(out) if out else Path(results) / "figures"
     chosen = _check_kinds(kinds, SWEEP_KINDS)
+    figures = FigureFolder(target, source=results if out else None)
     params, outcomes = sweep.parameters, sweep.outcomes
     runs = sweep.runs
     name = sweep.provenance.get("experiment", {}).get("name", "sweep")
@@ -108,12 +157,12 @@ def write_sweep_figures(results: str | Path, out: str | Path | None = None,
         if "response" in chosen:
             for p in numeric:
                 fig = plot_outcome_vs_parameter(runs, p, outcome, title=f"{name}: {outcome}")
-                paths.append(save(fig, target / f"response_{outcome}_{p}.{fmt}"))
+                paths.append(figures.save(fig, f"response_{outcome}_{p}.{fmt}"))
         if "heatmap" in chosen and sweep.provenance.get("design", {}).get("kind") in (
                 "grid", "list"):
             for x, y in list(itertools.combinations(params, 2))[:6]:
                 fig = plot_heatmap(runs, x, y, outcome, title=f"{name}: {outcome}")
-                paths.append(save(fig, target / f"heatmap_{outcome}_{x}_{y}.{fmt}"))
+                paths.append(figures.save(fig, f"heatmap_{outcome}_{x}_{y}.{fmt}"))
     if "sensitivity" in chosen:
         for method, draw in (("sobol", plot_sobol), ("morris", plot_morris)):
             table_file = Path(results) / f"sensitivity_{method}.csv"
@@ -122,5 +171,5 @@ def write_sweep_figures(results: str | Path, out: str | Path | None = None,
             table = pd.read_csv(table_file)
             for outcome in dict.fromkeys(table["outcome"]):
                 fig = draw(table, outcome, title=f"{name}: {method} indices of {outcome}")
-                paths.append(save(fig, target / f"{method}_{outcome}.{fmt}"))
+                paths.append(figures.save(fig, f"{method}_{outcome}.{fmt}"))
     return paths

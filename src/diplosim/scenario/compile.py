@@ -26,7 +26,7 @@ from diplosim.scenario.schema import (
     ScenarioSpec,
     Selector,
 )
-from diplosim.yamlio import Document
+from diplosim.yamlio import Document, Limit
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -171,6 +171,31 @@ def _kind_table(spec: ScenarioSpec) -> KindTable:
     )
 
 
+STATES = Limit("states", 1_000, "DIPLOSIM_MAX_STATES")
+ACTORS = Limit("actors", 100_000, "DIPLOSIM_MAX_ACTORS")
+CHANNELS = Limit("channels", 500_000, "DIPLOSIM_MAX_CHANNELS")
+
+
+def _check_size(spec: ScenarioSpec, lines: dict[str, int], source: str | None) -> None:
+    """Refuse, before generating anything, a scenario whose rules would make more states,
+    actors or channels than the limits (a few lines of rules can ask for billions)."""
+    n_states = len(spec.states)
+    n_dyads = n_states * (n_states - 1) // 2
+    actors = len(spec.actors.listed) + sum(
+        r.count * (n_states if r.states == "all" else len(r.states)) for r in spec.actors.generate)
+    channels = sum(len(k.links) + sum(
+        r.count * (n_dyads if r.dyads == "all" else len(r.dyads)) for r in k.generate)
+        for k in spec.channels.values())
+    for limit, n, path in ((STATES, n_states, "states"), (ACTORS, actors, "actors"),
+                           (CHANNELS, channels, "channels")):
+        bound = limit.value()
+        if n > bound:
+            raise InputError.single(
+                f"the scenario would make {n:,} {limit.name}", source=source, path=path,
+                line=lines.get(path), allowed=f"at most {bound:,} {limit.name} "
+                f"({limit.how_to_raise()})")
+
+
 def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
                  event_horizon: int | None = None) -> Compiled:
     """Resolve references and expand rules; raise :class:`InputError` listing every problem.
@@ -179,6 +204,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     file's own ``steps`` when an override shortens the run: events after the shortened horizon
     are then simply not reached, while an event after the file's last step is still an error.
     """
+    _check_size(spec, lines, source)
     err = _Errors(lines)
     horizon = spec.steps if event_horizon is None else max(spec.steps, event_horizon)
     tracks = TAXONOMIES[spec.taxonomy]

@@ -53,9 +53,11 @@ class Scenario:
         return _build(doc, merged)
 
 
-def _build(doc: Document, overrides: Mapping[str, Any]) -> Scenario:
+def _build(doc: Document, overrides: Mapping[str, Any],
+           origins: Mapping[str, str] | None = None) -> Scenario:
     base = require_mapping(doc, "scenario")
-    data = apply_overrides(base, overrides, source=f"{doc.source} (--set)") if overrides else base
+    data = (apply_overrides(base, overrides, source=f"{doc.source} (--set)", model=ScenarioSpec)
+            if overrides else base)
     lines = doc.lines if not overrides else {
         k: v for k, v in doc.lines.items() if not any(
             k == p or k.startswith(p + ".") for p in overrides)
@@ -67,8 +69,11 @@ def _build(doc: Document, overrides: Mapping[str, Any]) -> Scenario:
     except InputError as exc:
         if overrides:  # say which override was involved
             for p in exc.problems:
-                if any(p.path == k or p.path.startswith(k + ".") for k in overrides):
-                    object.__setattr__(p, "message", p.message + " (set by --set)")
+                for k in overrides:
+                    if p.path == k or p.path.startswith(k + "."):
+                        option = (origins or {}).get(k, "--set")
+                        object.__setattr__(p, "message", p.message + f" (set by {option})")
+                        break
         raise
     return Scenario(spec=spec, compiled=compiled, document=base, text=doc.text,
                     source=doc.source, overrides=dict(overrides))
@@ -80,9 +85,11 @@ def _file_steps(base: Mapping[str, Any]) -> int | None:
     return steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else None
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Read, validate and compile a scenario file; raise :class:`InputError` on bad input."""
-    return _build(read_yaml(path), overrides or {})
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                  origins: Mapping[str, str] | None = None) -> Scenario:
+    """Read, validate and compile a scenario file; raise :class:`InputError` on bad input.
+    ``origins`` names the option each override came from (default ``--set``) for messages."""
+    return _build(read_yaml(path), overrides or {}, origins)
 
 
 def scenario_from_text(text: str, source: str = "<string>",
