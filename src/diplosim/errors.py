@@ -26,9 +26,9 @@ class Problem:
         where = source or "<input>"
         if self.line is not None:
             where += f", line {self.line}"
-            if self.column is not None:
-                where += f", column {self.column}"
         head = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        if self.line is not None and self.column is not None:
+            head += f" (column {self.column})"
         parts = [head]
         if self.has_value:
             parts.append(f"  value: {_short(self.value)}")

@@ -145,10 +145,11 @@ def claim_folder(path: str | Path, kind: str, *, option: str = "--out", overwrit
             allowed=f"the real folder it points to ({os.path.realpath(folder)}) or another "
             f"{option}")
     if not stat.S_ISDIR(st.st_mode):
-        raise InputError.single("is a file, not a folder", source=source,
+        raise InputError.single("exists and is not a folder", source=source,
                                 allowed=f"{_ALLOWED} ({option} names a folder)")
     try:
-        empty = next(os.scandir(folder), None) is None
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
     except OSError as exc:
         raise InputError.single(f"cannot read this folder: {exc.strerror}", source=source) from None
     if empty:
@@ -169,7 +170,8 @@ def claim_folder(path: str | Path, kind: str, *, option: str = "--out", overwrit
     marker = read_marker(folder) or {}
     if kind == "sweep" and not resume:
         raise InputError.single(
-            f"already holds a sweep ({marker.get('status', 'unknown status')})", source=source,
+            f"already holds results of a sweep ({marker.get('status', 'unknown status')})",
+            source=source,
             allowed=f"--resume to finish this sweep, or another {option}")
     if kind == "run":
         shown, count = foreign_files(folder, "run")

@@ -111,7 +111,7 @@ def _check_new_key(cur: dict[Any, Any], key: Any, fields: dict[str, Any] | None,
         if name in fields:
             return
         hint = _nearest(name, [*cur, *fields])
-        raise InputError.single(f"no field {name!r} in {parent}{hint}", source=source,
+        raise InputError.single(f"unknown field {name!r} in {parent}{hint}", source=source,
                                 path=where, value=value,
                                 allowed=", ".join(sorted(dict.fromkeys(fields))))
     if entries is not None:

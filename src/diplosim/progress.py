@@ -1,7 +1,9 @@
-"""Progress lines for long work: done/total, rate, time left; quiet when not on a terminal."""
+"""Progress lines for long work: done/total, rate, time left; quiet when not on a terminal
+unless ``DIPLOSIM_PROGRESS=1``."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -13,7 +15,9 @@ class Progress:
         self.total = total
         self.what = what
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
+        if enabled is None:  # a terminal, or asked for (DIPLOSIM_PROGRESS=1, e.g. in batch logs)
+            enabled = self.stream.isatty() or os.environ.get("DIPLOSIM_PROGRESS") == "1"
+        self.enabled = enabled
         self.start = time.monotonic()
         self.done = 0
         self.failed = 0

@@ -249,7 +249,7 @@ def read_text(path: str | Path, what: str = "a YAML file (.yaml or .yml)") -> st
     except OSError as exc:
         raise InputError.single(f"cannot read: {exc.strerror}", source=source) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError.single("is a folder, not a file", source=source, allowed=what)
+        raise InputError.single("is a directory, not a file", source=source, allowed=what)
     if not stat.S_ISREG(st.st_mode):
         kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "not a regular file"
         raise InputError.single(f"is {kind}", source=source, allowed=what)
@@ -267,7 +267,8 @@ def read_text(path: str | Path, what: str = "a YAML file (.yaml or .yml)") -> st
                                 allowed=f"at most {limit:,} bytes ({FILE_BYTES.how_to_raise()})")
     for bom, name in _BOMS:
         if raw.startswith(bom):
-            raise InputError.single(f"is {name} text", source=source, line=1, column=1,
+            raise InputError.single(f"not UTF-8 text (it starts with a {name} byte-order mark)",
+                                    source=source, line=1, column=1,
                                     allowed="UTF-8 text (save the file as UTF-8)")
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
@@ -286,7 +287,8 @@ def suggest_path(path: Path) -> str:
     folders = [path.parent, Path("scenarios"), Path("experiments"), Path("examples/negotiation")]
     for folder in dict.fromkeys(folders):
         try:
-            names = sorted(e.name for e in itertools.islice(os.scandir(folder), 2000))
+            with os.scandir(folder) as entries:
+                names = sorted(e.name for e in itertools.islice(entries, 2000))
         except OSError:
             continue
         for name in difflib.get_close_matches(path.name, names, n=2, cutoff=0.75):

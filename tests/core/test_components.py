@@ -524,7 +524,8 @@ def test_a_results_folder_reads_back_equal(tmp_path: Path) -> None:
     for name, df in tables.items():
         pd.testing.assert_frame_equal(back.tables[name], df, check_dtype=not df.empty)
     assert back.scenario_name == "mission_closure"
-    assert back.provenance == {"scenario": {"name": "mission_closure"}}
+    assert back.provenance == {"format": "diplosim/1", "kind": "run",
+                               "scenario": {"name": "mission_closure"}}
 
 
 def test_a_failed_write_leaves_no_folder_and_no_temporary_files(

@@ -330,10 +330,10 @@ def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Pa
     assert "allowed: time_series, survival, timeline, network" in bad.stderr
     assert "Traceback" not in bad.stderr
     session = ROOT / "examples" / "negotiation" / "zeuthen_border.yaml"
-    neg = subprocess.run([*cmd, str(session), "--out", str(tmp_path)], capture_output=True,
+    neg = subprocess.run([*cmd, str(session), "--out", str(tmp_path / "neg")], capture_output=True,
                          text=True, env=env)
     assert neg.returncode == 0, neg.stderr
-    assert (tmp_path / "zeuthen_border_negotiation.png").exists()
+    assert (tmp_path / "neg" / "negotiation.png").exists()
     nowhere = subprocess.run([*cmd, str(tmp_path / "figs")], capture_output=True, text=True,
                              env=env)
     assert nowhere.returncode == 2
@@ -342,7 +342,8 @@ def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Pa
 
 def write_sweep_folder(path: Path) -> None:
     """A small grid sweep in the store's own format (as diplosim sweep writes it)."""
-    from diplosim.experiment.store import SweepStore, write_json, write_parquet
+    from diplosim.experiment.store import SweepStore, write_parquet
+    from diplosim.outputs import write_json
 
     frame = sweep_frame()
     frame.insert(0, "run_id", range(len(frame)))
@@ -353,7 +354,8 @@ def write_sweep_folder(path: Path) -> None:
     write_parquet(path / "design.parquet",
                   frame[["point_id", "a", "b"]].drop_duplicates("point_id"))
     write_json(path / "provenance.json", {
-        "kind": "sweep", "experiment": {"name": "toy"}, "design": {"kind": "grid"},
+        "format": "diplosim/1", "kind": "sweep", "experiment": {"name": "toy"},
+        "design": {"kind": "grid"},
         "parameters": [{"path": "x.a", "column": "a", "type": "real"},
                        {"path": "x.b", "column": "b", "type": "integer"}],
         "outcomes": [{"name": "y", "metric": "y", "aggregate": "value"}],

@@ -68,10 +68,13 @@ class FigureFolder:
         self.path = Path(path)
         claim_folder(self.path, "figures", option=option)
         self.source = str(source) if source is not None else None
+        # RESULTS/figures is known by its parent's provenance; other folders get figures.json.
+        self.listed = not (self.path.name == "figures" and read_marker(self.path.parent))
 
     def save(self, fig: Figure, name: str) -> Path:
         path = save(fig, self.path / name)
-        self._record(name)
+        if self.listed:
+            self._record(name)
         return path
 
     def _record(self, name: str) -> None:
