@@ -162,7 +162,8 @@ def test_run_replaces_its_own_results_only_with_overwrite(
     assert snapshot(out) == before
     assert main([*argv, "--seed", "9", "--overwrite"]) == 0
     after = snapshot(out)
-    assert after != before and after.keys() == before.keys()  # figures included
+    assert after != before
+    assert after.keys() == before.keys()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]  # no temporary folders left
     # a user's file inside earlier results: replacing would delete it, so even --overwrite stops
     (out / "my_notes.md").write_text("keep me")
@@ -233,7 +234,8 @@ def test_sweep_refuses_earlier_results_and_resumes_into_its_own(
     before = snapshot(sweep_folder)
     assert main(["sweep", str(exp), "--backend", "serial", "--out", str(sweep_folder)]) == 2
     err = capsys.readouterr().err
-    assert "already holds results of a sweep (complete)" in err and "--resume" in err
+    assert "already holds results of a sweep (complete)" in err
+    assert "--resume" in err
     assert snapshot(sweep_folder) == before
 
 
@@ -301,7 +303,7 @@ def test_folders_fifos_unreadable_and_oversized_files(tmp_path: Path, loader: st
         load(fifo)  # returns at once: a FIFO is never opened
     big = tmp_path / "big.yaml"
     big.write_bytes(b"# " + b"x" * 3_000_000 + b"\n")
-    with pytest.raises(InputError, match="(?s)too large.*DIPLOSIM_MAX_INPUT_BYTES"):
+    with pytest.raises(InputError, match=r"(?s)too large.*DIPLOSIM_MAX_INPUT_BYTES"):
         load(big)
     locked = tmp_path / "locked.yaml"
     locked.write_text("name: x\n")
@@ -313,7 +315,7 @@ def test_folders_fifos_unreadable_and_oversized_files(tmp_path: Path, loader: st
         return real_open(file, *args, **kw)
 
     monkeypatch.setattr("builtins.open", deny)
-    with pytest.raises(InputError, match="locked.yaml: cannot read: Permission denied"):
+    with pytest.raises(InputError, match=r"locked\.yaml: cannot read: Permission denied"):
         load(locked)
 
 
@@ -335,7 +337,8 @@ def test_the_cli_answers_bad_files_with_exit_2_and_no_traceback(
             err = capsys.readouterr().err
             assert "internal error" not in err and f"{f}, line" in err, err
     done = cli("validate", str(bomb))  # the installed entry point too, within its timeout
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
     assert "aliases repeat more than" in done.stderr
     assert main(["validate", str(FLAGSHIP), "--set", "steps=\x01"]) == 2
     assert "control character U+0001" in capsys.readouterr().err
@@ -382,7 +385,8 @@ def test_steps_and_missing_files_name_where_the_problem_came_from(
         monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["run", str(FLAGSHIP), "--steps", "-1", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert "--steps" in err and "--set" not in err
+    assert "--steps" in err
+    assert "--set" not in err
     with pytest.raises(InputError, match=r"steps: .*\(set by --steps\)"):
         load_scenario(FLAGSHIP, {"steps": -1}, {"steps": "--steps"})
     typo = ROOT / "scenarios" / "mision_closure.yaml"
@@ -485,5 +489,6 @@ def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folde
     for p in (tmp_path / "figs").iterdir():
         assert not p.name.startswith("."), p  # no temporary file left
         if p.suffix == ".png":
-            assert p.read_bytes().startswith(b"\x89PNG") and p.read_bytes().endswith(
+            assert p.read_bytes().startswith(b"\x89PNG")
+            assert p.read_bytes().endswith(
                 b"IEND\xaeB`\x82")
