@@ -277,8 +277,9 @@ LOADERS = {
     (b"name: x\xc2\x85\xc2\x9f\n", "control character U+009F"),
     (b"\xef\xbb\xbf" + b"[" * 200 + b"]" * 200, "nested more than 64 levels deep"),
     (alias_bomb(), "aliases repeat more than 10000 values"),
-    (b"n: " + b"9" * 5000 + b"\n", "unreadable value"),
-    (b"when: 2024-13-45\n", "unreadable value"),
+    (b"n: " + b"9" * 5000 + b"\n", "cannot read this value as int"),
+    (b"when: 2024-13-45\n", "cannot read this value as timestamp"),
+    (b"when: !!timestamp 0.5\n", "cannot read this value as timestamp"),
     (b"x: !!python/object/apply:os.system [ls]\n", "not allowed"),
     (b"? [a, b]\n: 1\n", "mapping keys must be plain scalars"),
 ])

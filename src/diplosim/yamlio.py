@@ -169,9 +169,15 @@ class _Builder:
                 allowed=f"at most {self.max_chars:,} characters ({SCALAR_CHARS.how_to_raise()})")
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, OverflowError) as exc:  # e.g. a 5,000-digit integer, 2024-13-45
-            raise InputError.single(f"unreadable value ({exc})", path=path, line=line,
-                                    value=node.value) from None
+        except yaml.YAMLError:
+            raise
+        except Exception:  # PyYAML's constructors on hostile text: a 5,000-digit integer,
+            # 2024-13-45, '!!timestamp 0.5' (an AttributeError inside PyYAML)
+            kind = node.tag.rsplit(":", 1)[-1]
+            allowed = ("at most 4,300 digits" if kind == "int" and len(node.value) > 4300
+                       else f"a valid {kind}")
+            raise InputError.single(f"cannot read this value as {kind}", path=path, line=line,
+                                    value=node.value, allowed=allowed) from None
 
 
 def _join(path: str, key: str) -> str:
