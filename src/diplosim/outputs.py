@@ -33,9 +33,12 @@ OWN: dict[str, list[str]] = {
     "sweep": [RESULTS_MARKER, "design.parquet", "parts/", "parts/runs-*.parquet",
               "parts/series-*.parquet", "parts/.*.tmp-*", ".*.tmp-*", "csv/", "csv/*.csv",
               "sensitivity_*.csv", "figures/", *(f"figures/{p}" for p in _FIGURES)],
+    "calibration": [RESULTS_MARKER, "abc.db", "abc.db-journal", "*.parquet", "calibrated.yaml",
+                    ".*.tmp-*", "figures/", *(f"figures/{p}" for p in _FIGURES)],
     "figures": _FIGURES,
 }
 WHAT = {"run": "the results of diplosim run", "sweep": "the results of diplosim sweep",
+        "calibration": "the results of diplosim calibrate --fit",
         "figures": "figures drawn by diplosim"}
 _ALLOWED = "a new or empty folder, or one diplosim wrote"
 
@@ -129,7 +132,7 @@ def claim_folder(path: str | Path, kind: str, *, option: str = "--out", overwrit
     """Check that a command may write ``kind`` output into ``path``; return ``new``, ``empty``
     or ``own``. Refuses (InputError, exit 2) a file, a symbolic link, a folder holding files
     diplosim did not write, a folder of another kind, and — unless ``overwrite`` (runs) or
-    ``resume`` (sweeps) — earlier results. Figure folders of diplosim are always writable: a
+    ``resume`` (sweeps, fits) — earlier results. Figure folders of diplosim are always writable: a
     figure replaces only a figure."""
     folder = Path(path)
     source = str(folder)
@@ -168,11 +171,12 @@ def claim_folder(path: str | Path, kind: str, *, option: str = "--out", overwrit
     if kind == "figures":
         return "own"
     marker = read_marker(folder) or {}
-    if kind == "sweep" and not resume:
+    if kind in ("sweep", "calibration") and not resume:
+        what = "a sweep" if kind == "sweep" else "a fit"
         raise InputError.single(
-            f"already holds results of a sweep ({marker.get('status', 'unknown status')})",
+            f"already holds results of {what} ({marker.get('status', 'unknown status')})",
             source=source,
-            allowed=f"--resume to finish this sweep, or another {option}")
+            allowed=f"--resume to finish this {what.split()[1]}, or another {option}")
     if kind == "run":
         shown, count = foreign_files(folder, "run")
         if shown:

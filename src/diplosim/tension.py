@@ -7,7 +7,9 @@ reached the two governments in the previous step and P the contact that corrects
     p' = p + growth T (1 - p) - learning P/(P + h) p
     m' = m + growth T (1 - m) - learning O/(O + h) m - transfer X/(X + h) max(m - p, 0)
 
-all clipped to [0, 1]; m is the governments' misperception, p the participants' (of every track),
+all clipped to [0, 1]. Baselines may differ across dyads (drawn once from a Beta distribution
+around the scenario's baseline) and be drawn again when a dyad's regime changes (a hazard per
+step). m is the governments' misperception, p the participants' (of every track),
 O official (Track 1) contact, P participants' contact, X the transfer flow through unofficial
 channels' participants with access; H is the mean hawkishness of the two states, B the baseline,
 e ~ N(0, 1).
@@ -44,9 +46,21 @@ class Tension:
         self.tension = tension0.astype(float).copy()
         self.misperception = misperception0.astype(float).copy()
         self.participant_misperception = misperception0.astype(float).copy()
-        self.baseline = baseline.astype(float).copy()
+        self.scenario_baseline = np.clip(baseline.astype(float), 1e-6, 1 - 1e-6)
         self.hawkishness = hawkishness  # mean hawkishness of each dyad's two states
         self.rng = rng
+        # Dyads differ in their baseline (drawn once); draws only when asked, so scenarios
+        # without heterogeneity keep their random streams.
+        self.baseline = (self._draw_baselines(np.arange(tension0.size))
+                         if spec.baseline_concentration else baseline.astype(float).copy())
+
+    def _draw_baselines(self, dyads: NDArray[np.int64]) -> FloatArray:
+        b: FloatArray = self.scenario_baseline[dyads].copy()
+        c = self.spec.baseline_concentration
+        if not c:
+            return b
+        drawn: FloatArray = np.asarray(self.rng.beta(b * c, (1.0 - b) * c), dtype=float)
+        return drawn
 
     def shock(self, dyad: int, magnitude: float) -> None:
         """An event's shock: tension jumps at once (clipped), before this step's update."""
@@ -81,3 +95,7 @@ class Tension:
         self.tension = np.clip(t_new, 0.0, 1.0)
         self.misperception = np.clip(m_new, 0.0, 1.0)
         self.participant_misperception = np.clip(p_new, 0.0, 1.0)
+        if s.regime_change > 0:  # a new regime brings a new baseline (drawn after the update)
+            changed = np.flatnonzero(self.rng.random(t.shape) < s.regime_change)
+            if changed.size:
+                self.baseline[changed] = self._draw_baselines(changed)

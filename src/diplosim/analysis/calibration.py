@@ -9,8 +9,13 @@ A **break** is coded here as a transition, on or after ``since``, from formal re
 (Embassy, Ambassador Nonresident, Legation, Envoy Nonresident) to ``None`` or ``Interests``; it
 lasts until formal representation returns (restored) or is right-censored at the end of the data
 (2024-12-31). Intermediate statuses (None, Interests, Liaison, consular) belong to the break. The
-rule keeps every such episode, including ones that are not conflict-driven (e.g. the Baltic states
-in 1991, Denmark in 1945); filter by country or date to exclude them, and say so.
+rule keeps every such episode; :func:`select_episodes` then applies explicit selection rules
+(:class:`EpisodeRules`): the period in which the break began and its cause, from our coding of each
+break in ``diplosim/data/us_rupture_causes.csv`` — ``rupture`` (relations broken or suspended by
+either government), ``evacuation`` (mission closed for security, relations not broken), and
+``state_change`` (independence, occupation ending, a state ceasing to exist, recognition moved).
+A break not yet restored is censored where the country's record ends: the end of the data, or
+the end of the state (South Yemen 1990, South Vietnam 1975).
 
 The model side: :func:`model_closures` turns ``mission_closed`` series of run results into closure
 spells in years, censored at the end of the run, so both can be compared (Kaplan–Meier medians,
@@ -19,6 +24,7 @@ restored shares, mean durations).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -45,8 +51,22 @@ def load_mission_ranges(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
+CAUSES_FILE = "us_rupture_causes.csv"
+CAUSES = ("rupture", "evacuation", "state_change")
+
+
+def load_causes(path: str | Path | None = None) -> pd.DataFrame:
+    """Our coding of each break's cause: country, start, cause, note."""
+    default = files("diplosim") / "data" / CAUSES_FILE
+    source = Path(path) if path else default
+    with source.open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, parse_dates=["start"])
+
+
 def mission_breaks(ranges: pd.DataFrame, since: str = "1945-01-01") -> pd.DataFrame:
-    """One row per break: country, start, end (NaT if not restored), restored, interests, years."""
+    """One row per break: country, start, end (NaT if not restored), restored, interests,
+    statuses, observed_until (where the country's record ends), years (to the restoration or,
+    censored, to observed_until), and cause (from :func:`load_causes`; empty if not coded)."""
     rows = []
     cutoff = pd.Timestamp(since)
     ordered = ranges.sort_values(["country_code_cow", "date_start"])
@@ -54,6 +74,7 @@ def mission_breaks(ranges: pd.DataFrame, since: str = "1945-01-01") -> pd.DataFr
         status = g["us_mission_status"].to_numpy()
         start = g["date_start"].to_numpy()
         name = g["country_name_cow"].iloc[0]
+        record_end = min(pd.Timestamp(g["date_end"].max()), END_OF_DATA)
         i = 1
         while i < len(g):
             if status[i] in BROKEN and status[i - 1] in FORMAL and start[i] >= cutoff:
@@ -69,15 +90,54 @@ def mission_breaks(ranges: pd.DataFrame, since: str = "1945-01-01") -> pd.DataFr
                     "restored": j < len(g),
                     "interests": "Interests" in held,
                     "statuses": "/".join(held),
+                    "observed_until": record_end,
                 })
                 i = j
             else:
                 i += 1
     out = pd.DataFrame(rows, columns=["country", "start", "end", "restored", "interests",
-                                      "statuses"])
-    last = out["end"].fillna(END_OF_DATA)
+                                      "statuses", "observed_until"])
+    last = out["end"].fillna(out["observed_until"])
     out["years"] = (last - out["start"]).dt.days / 365.25
+    causes = load_causes()
+    out = out.merge(causes[["country", "start", "cause"]], on=["country", "start"], how="left")
+    out["cause"] = out["cause"].fillna("")
     return out
+
+
+@dataclass(frozen=True)
+class EpisodeRules:
+    """Which breaks count as episodes: the period their start falls in (inclusive) and their
+    causes. The default keeps conflict ruptures and evacuations of 1945–2024 and leaves out
+    state-system changes, which the model does not represent."""
+
+    since: str = "1945-01-01"
+    until: str = "2024-12-31"
+    causes: tuple[str, ...] = ("rupture", "evacuation")
+
+    def describe(self) -> str:
+        return f"breaks begun {self.since} to {self.until}, causes: {', '.join(self.causes)}"
+
+
+def select_episodes(breaks: pd.DataFrame, rules: EpisodeRules) -> pd.DataFrame:
+    """The breaks that the rules keep (a break with no coded cause is kept only if ``rules``
+    allow every cause)."""
+    unknown = sorted(set(rules.causes) - set(CAUSES))
+    if unknown:
+        raise ValueError(f"unknown cause(s) {', '.join(unknown)}; known: {', '.join(CAUSES)}")
+    start = breaks["start"]
+    keep = (start >= pd.Timestamp(rules.since)) & (start <= pd.Timestamp(rules.until))
+    every = set(CAUSES) <= set(rules.causes)
+    keep &= breaks["cause"].isin(rules.causes) | (every & (breaks["cause"] == ""))
+    return breaks[keep].reset_index(drop=True)
+
+
+def data_episodes(rules: EpisodeRules | None = None,
+                  ranges: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The episodes of the shipped data (or ``ranges``) that ``rules`` keep."""
+    rules = rules or EpisodeRules()
+    table = ranges if ranges is not None else load_mission_ranges()
+    return select_episodes(mission_breaks(table, since=rules.since), rules)
 
 
 def km_median(durations: np.ndarray, observed: np.ndarray) -> float:

@@ -220,6 +220,12 @@ class TensionSpec(Strict):
     audience_cost_weight: NonNeg = Field(
         0.1, description="Shift of public channels' thresholds per unit audience cost."
     )
+    baseline_concentration: Annotated[float, Field(gt=0.0)] | None = Field(
+        None, description="Heterogeneity of baselines: each dyad's baseline is drawn at the "
+        "start from Beta(B*c, (1-B)*c), B its baseline (null: B itself). Small c, wide spread.")
+    regime_change: Prob = Field(
+        0.0, description="Probability per step that a dyad's political regime changes: its "
+        "baseline is drawn again (from the Beta above; with no concentration it stays B).")
     misperception: MisperceptionSpec = MisperceptionSpec()
 
 

@@ -1,0 +1,287 @@
+"""Fitting a rupture template to the record by approximate Bayesian computation (ABC-SMC, pyabc).
+
+The template scenario (``scenarios/us_ruptures.yaml``) is simulated in batches of replications
+(:func:`diplosim.batch.mission_levels`); each parameter set proposed by pyabc gives ``episodes``
+simulated episodes censored like the data (:mod:`diplosim.analysis.episodes`), summarised by the
+Kaplan–Meier curve, the share restored and the share with an interests section; the distance is
+:func:`diplosim.analysis.episodes.distance`. pyabc's sequential Monte Carlo lowers the acceptance
+threshold generation by generation and returns weighted posterior samples (Toni et al. 2009;
+Klinger, Rickert & Hasenauer 2018). Parameters are dotted paths into the template: the same
+override mechanism as ``run --set`` and sweeps.
+
+Randomness: each simulation's seed is drawn from NumPy's global generator, which pyabc also uses
+for its proposals; seeding it with the root seed makes a ``serial`` fit reproducible. With
+``process`` or ``dask`` workers the order of evaluations varies, so those fits agree with a serial
+one in distribution, not number for number.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diplosim.analysis import episodes as ep
+from diplosim.analysis.calibration import YEARS_PER_UNIT
+from diplosim.batch import mission_levels
+from diplosim.errors import InputError
+from diplosim.scenario import Scenario, load_scenario, scenario_from_text
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A prior on one dotted path: ``uniform`` or ``loguniform`` between ``low`` and ``high``."""
+
+    path: str
+    low: float
+    high: float
+    kind: str = "uniform"
+    label: str = ""
+
+    def rv(self) -> Any:
+        import pyabc
+
+        if self.kind == "loguniform":
+            return pyabc.RV("loguniform", self.low, self.high)
+        return pyabc.RV("uniform", self.low, self.high - self.low)
+
+
+# The default priors of the rupture template (docs/calibration.md explains each).
+PRIORS: tuple[Prior, ...] = (
+    Prior("tension.baseline", 0.05, 0.95, label="mean baseline B"),
+    Prior("tension.baseline_concentration", 0.3, 100.0, "loguniform",
+          label="baseline concentration c"),
+    Prior("tension.regime_change", 1e-4, 0.2, "loguniform", label="regime change / quarter"),
+    Prior("tension.drift", 0.005, 0.5, "loguniform", label="drift / quarter"),
+    Prior("tension.noise", 0.0, 0.15, label="tension noise"),
+    Prior("channels.mission.reopen_threshold.0", 0.1, 0.9, label="reopen interests section"),
+    Prior("channels.mission.reopen_threshold.1", 0.1, 0.9, label="reopen embassy"),
+)
+
+
+def _key(path: str) -> str:
+    """pyabc parameter names cannot hold dots."""
+    return path.replace(".", "__")
+
+
+def _path(key: str) -> str:
+    return key.replace("__", ".")
+
+
+@dataclass
+class RuptureModel:
+    """One ABC simulation: the template with the proposed parameters, ``episodes`` replications
+    in one batch, summarised. Picklable (sent to worker processes)."""
+
+    template_text: str
+    template_source: str
+    follow_up: np.ndarray
+    episodes: int
+    interests_min_years: float = 0.5
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def scenario(self, params: Mapping[str, float]) -> Scenario:
+        if "base" not in self._cache:
+            self._cache["base"] = scenario_from_text(self.template_text, self.template_source)
+        base: Scenario = self._cache["base"]
+        return base.with_overrides({_path(k): float(v) for k, v in params.items()})
+
+    def simulate(self, params: Mapping[str, float], seed: int) -> ep.Episodes:
+        sc = self.scenario(params)
+        return simulate_episodes(sc, self.episodes, seed, self.follow_up,
+                                 self.interests_min_years)
+
+    def __call__(self, params: Mapping[str, float]) -> dict[str, Any]:
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's global stream
+        try:
+            return self.simulate(params, seed).summary()
+        except InputError:  # e.g. reopen above close: impossible, as far from the data as can be
+            return {"km": np.full(ep.GRID.size, np.inf), "restored": np.inf,
+                    "interests": np.inf}
+
+
+def simulate_episodes(scenario: Scenario, n: int, seed: int, follow_up: np.ndarray,
+                      interests_min_years: float = 0.5) -> ep.Episodes:
+    """``n`` rupture episodes of a template scenario, censored by ``follow_up`` (years)."""
+    unit = scenario.spec.time_unit
+    if unit not in YEARS_PER_UNIT:
+        raise InputError.single("a time unit with a length in years is needed", path="time_unit",
+                                source=scenario.source, value=unit,
+                                allowed=", ".join(YEARS_PER_UNIT))
+    c = scenario.compiled
+    missions = np.flatnonzero(c.kinds.mission[c.channel_kind])
+    if not missions.size:
+        raise InputError.single("the scenario has no mission: true channel", path="channels",
+                                source=scenario.source)
+    kinds = c.channel_kind[missions]
+    formal = c.kinds.formal[kinds].astype(np.int64)
+    ladder = c.kinds.ladders[int(kinds[0])]
+    interests = next((i for i, name in enumerate(ladder) if "interests" in name), None)
+    levels = mission_levels(scenario, n, rng=seed)
+    return ep.from_levels(levels, formal, interests, YEARS_PER_UNIT[unit], follow_up,
+                          interests_min_years)
+
+
+@dataclass
+class FitResult:
+    posterior: pd.DataFrame  # one row per particle: parameters (dotted paths) and weight
+    generations: pd.DataFrame  # per generation: epsilon, particles, samples, acceptance
+    priors: tuple[Prior, ...]
+
+    def medians(self) -> dict[str, float]:
+        return {p.path: weighted_quantile(self.posterior[p.path], self.posterior["weight"], 0.5)
+                for p in self.priors}
+
+    def intervals(self, level: float = 0.9) -> dict[str, tuple[float, float]]:
+        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        w = self.posterior["weight"]
+        return {p.path: (weighted_quantile(self.posterior[p.path], w, lo),
+                         weighted_quantile(self.posterior[p.path], w, hi)) for p in self.priors}
+
+
+def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
+    order = np.argsort(values.to_numpy())
+    v = values.to_numpy()[order]
+    w = weights.to_numpy()[order]
+    cum = np.cumsum(w) / w.sum()
+    return float(v[min(int(np.searchsorted(cum, q)), v.size - 1)])
+
+
+def make_sampler(backend: str, workers: int | None, scheduler: str | None = None) -> Any:
+    """pyabc's sampler for our backends: serial, process (local processes), dask."""
+    from pyabc.sampler import (
+        DaskDistributedSampler,
+        MulticoreEvalParallelSampler,
+        SingleCoreSampler,
+    )
+
+    from diplosim.experiment.executors import BACKENDS, available_cores
+
+    if backend not in BACKENDS:
+        raise InputError.single("unknown backend", source="--backend", value=backend,
+                                allowed=", ".join(BACKENDS))
+    n = workers or available_cores()
+    if backend == "serial":
+        return SingleCoreSampler()
+    if backend == "process":
+        return MulticoreEvalParallelSampler(n_procs=n)
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler)  # type: ignore[no-untyped-call]
+    else:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1,  # type: ignore[no-untyped-call]
+                               processes=True, dashboard_address=":0")
+        client = Client(cluster)  # type: ignore[no-untyped-call]
+    return DaskDistributedSampler(dask_client=client)
+
+
+def quiet_pyabc() -> None:
+    for name in ("ABC", "pyabc", "Epsilon", "Distance", "Population", "Sampler", "History",
+                 "Adaptation", "Acceptor", "Redis-Worker", "ABC.Distance", "ABC.Epsilon",
+                 "ABC.Population", "ABC.History", "ABC.Sampler", "ABC.Predictor",
+                 "ABC.Transition", "ABC.Acceptor"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_fit(template: Scenario, observed: ep.Episodes, follow_up: np.ndarray, db: Path, *,
+            priors: tuple[Prior, ...] = PRIORS, population: int = 200, generations: int = 8,
+            episodes: int = 400, min_epsilon: float = 0.0, seed: int = 1945,
+            backend: str = "serial", workers: int | None = None, scheduler: str | None = None,
+            resume: bool = False, max_simulations: int | None = None) -> FitResult:
+    """Run (or, with ``resume``, continue) ABC-SMC; the history is kept in the SQLite file
+    ``db``, so an interrupted fit loses at most its current generation."""
+    import pyabc
+
+    quiet_pyabc()
+    np.random.seed(seed)  # noqa: NPY002 - pyabc draws its proposals from the global stream
+    model = RuptureModel(template.text, template.source, np.asarray(follow_up, dtype=float),
+                         episodes)
+    prior = pyabc.Distribution(**{_key(p.path): p.rv() for p in priors})
+    abc = pyabc.ABCSMC(model, prior, ep.distance, population_size=population,
+                       sampler=make_sampler(backend, workers, scheduler))
+    url = f"sqlite:///{db}"
+    if resume:
+        abc.load(url, 1)
+    else:
+        abc.new(url, observed.summary())
+    history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=generations,
+                      max_total_nr_simulations=max_simulations or math.inf)
+    return fit_from_history(history, priors)
+
+
+def fit_from_history(history: Any, priors: tuple[Prior, ...]) -> FitResult:
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    posterior = frame.rename(columns=_path).reset_index(drop=True)
+    posterior = posterior[[p.path for p in priors]].copy()
+    posterior["weight"] = np.asarray(weights, dtype=float)
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].rename(columns={"particles": "accepted"})
+    gens = pd.DataFrame({"generation": pops["t"].to_numpy(),
+                         "epsilon": pops["epsilon"].to_numpy(),
+                         "simulations": pops["samples"].to_numpy()})
+    gens["acceptance"] = (history.get_nr_particles_per_population().reindex(gens["generation"])
+                          .to_numpy() / gens["simulations"].to_numpy())
+    return FitResult(posterior=posterior, generations=gens, priors=priors)
+
+
+@dataclass
+class Predictive:
+    """Posterior predictive check against a set of data episodes."""
+
+    curves: np.ndarray  # (draws, len(GRID)) simulated Kaplan–Meier curves
+    gaps: np.ndarray  # exact largest vertical gap of each draw's curve to the data's
+    restored: np.ndarray  # share restored, per draw
+    interests: np.ndarray  # share with an interests section, per draw
+    data: ep.Episodes
+    episodes: int
+
+    def table(self) -> pd.DataFrame:
+        d = self.data
+        rows = []
+        for name, values, observed in (
+                ("km_gap", self.gaps, 0.0),
+                ("restored_share", self.restored, float(d.restored.mean())),
+                ("interests_share", self.interests, float(d.interests.mean()))):
+            rows.append({"statistic": name, "data": observed, "median": np.median(values),
+                         "q05": np.quantile(values, 0.05), "q95": np.quantile(values, 0.95)})
+        return pd.DataFrame(rows)
+
+
+def predictive_check(template: Scenario, fit: FitResult, data_table: pd.DataFrame, *,
+                     draws: int = 100, episodes: int = 400, seed: int = 7) -> Predictive:
+    """Draw parameter sets from the posterior (by weight), simulate ``episodes`` episodes each,
+    censored like ``data_table``'s, and compare with those episodes."""
+    rng = np.random.default_rng(seed)
+    data = ep.from_data(data_table)
+    follow = ep.follow_up_years(data_table)
+    model = RuptureModel(template.text, template.source, follow, episodes)
+    post = fit.posterior
+    p = post["weight"].to_numpy() / post["weight"].sum()
+    rows = rng.choice(len(post), size=draws, p=p)
+    curves, gaps, restored, interests = [], [], [], []
+    for i, row in enumerate(rows):
+        params = {_key(pr.path): float(post.iloc[row][pr.path]) for pr in fit.priors}
+        sim = model.simulate(params, seed=int(rng.integers(2**31 - 1)) + i)
+        curves.append(sim.survival())
+        gaps.append(ep.km_gap(sim, data))
+        restored.append(sim.restored.mean())
+        interests.append(sim.interests.mean())
+    return Predictive(np.array(curves), np.array(gaps), np.array(restored), np.array(interests),
+                      data, episodes)
+
+
+def calibrated_document(template: Scenario, values: Mapping[str, float]) -> dict[str, Any]:
+    """The template's document with ``values`` set (dotted paths), rounded for reading."""
+    return dict(template.with_overrides({k: round(float(v), 4) for k, v in values.items()})
+                .spec.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+
+
+def load_template(path: str | Path) -> Scenario:
+    return load_scenario(path)
