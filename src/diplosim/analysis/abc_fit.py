@@ -52,14 +52,14 @@ class Prior:
         return pyabc.RV("uniform", self.low, self.high - self.low)
 
 
-# The default priors of the rupture template (docs/calibration.md explains each).
+# The default priors of the rupture template, whose step is a month (docs/calibration.md).
 PRIORS: tuple[Prior, ...] = (
     Prior("tension.baseline", 0.05, 0.95, label="mean baseline B"),
     Prior("tension.baseline_concentration", 0.3, 100.0, "loguniform",
           label="baseline concentration c"),
-    Prior("tension.regime_change", 1e-4, 0.2, "loguniform", label="regime change / quarter"),
-    Prior("tension.drift", 0.005, 0.5, "loguniform", label="drift / quarter"),
-    Prior("tension.noise", 0.0, 0.15, label="tension noise"),
+    Prior("tension.regime_change", 1e-5, 0.05, "loguniform", label="regime change / month"),
+    Prior("tension.drift", 0.001, 0.3, "loguniform", label="drift / month"),
+    Prior("tension.noise", 0.0, 0.1, label="tension noise / month"),
     Prior("channels.mission.reopen_threshold.0", 0.1, 0.9, label="reopen interests section"),
     Prior("channels.mission.reopen_threshold.1", 0.1, 0.9, label="reopen embassy"),
 )

@@ -97,6 +97,8 @@ def mission_breaks(ranges: pd.DataFrame, since: str = "1945-01-01") -> pd.DataFr
                 i += 1
     out = pd.DataFrame(rows, columns=["country", "start", "end", "restored", "interests",
                                       "statuses", "observed_until"])
+    for column in ("start", "end", "observed_until"):  # datetime even when no break is found
+        out[column] = pd.to_datetime(out[column])
     last = out["end"].fillna(out["observed_until"])
     out["years"] = (last - out["start"]).dt.days / 365.25
     causes = load_causes()

@@ -114,7 +114,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     width = max(len(v) for v in LABELS.values())
     print(f"{'':<{width}}  " + "  ".join(f"{name:>22}" for name in columns))
     for key, label in LABELS.items():
-        cells = [_fmt(col.get(key, np.nan)) for col in columns.values()]
+        cells = [_fmt(col.get(key, np.nan), whole=key == "breaks") for col in columns.values()]
         print(f"{label:<{width}}  " + "  ".join(f"{c:>22}" for c in cells))
     if args.list:
         print()
@@ -124,5 +124,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(x: float) -> str:
-    return "—" if x != x else (f"{x:.0f}" if float(x).is_integer() and x > 1 else f"{x:.2f}")
+def _fmt(x: float, whole: bool = False) -> str:
+    if x != x:
+        return "—"
+    return f"{x:.0f}" if whole or (float(x).is_integer() and x > 1) else f"{x:.2f}"

@@ -171,7 +171,8 @@ def _write(out: Path, template: Scenario, fit: FitResult, checks: dict[str, Pred
     tables = pd.concat([c.table().assign(check=name) for name, c in checks.items()])
     atomic_write(out / "predictive.parquet", functools.partial(parquet, tables))
     figures = FigureFolder(out / "figures")
-    names = {"in_sample": "all episodes kept", "out_of_sample": "out of sample"}
+    names = {"in_sample": "in sample (the episodes fitted)",
+             "out_of_sample": "out of sample (episodes not fitted)"}
     for name, check in checks.items():
         figures.save(plot_predictive(check, title=names[name]), f"survival_{name}.png")
     figures.save(plot_marginals(fit), "marginals.png")
