@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,24 +183,34 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
     return DaskDistributedSampler(dask_client=client)
 
 
-def quiet_pyabc() -> None:
-    for name in ("ABC", "pyabc", "Epsilon", "Distance", "Population", "Sampler", "History",
+def quiet_pyabc(progress: bool = True) -> None:
+    """pyabc logs at INFO through many loggers: keep only its per-generation lines (epsilon,
+    acceptance) as progress on standard error, prefixed ``fit:``."""
+    for name in ("pyabc", "Epsilon", "Distance", "Population", "Sampler", "History",
                  "Adaptation", "Acceptor", "Redis-Worker", "ABC.Distance", "ABC.Epsilon",
                  "ABC.Population", "ABC.History", "ABC.Sampler", "ABC.Predictor",
                  "ABC.Transition", "ABC.Acceptor"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    main = logging.getLogger("ABC")
+    main.setLevel(logging.INFO if progress else logging.WARNING)
+    main.propagate = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("fit: %(message)s"))
+    handler.addFilter(lambda r: r.getMessage().startswith(("t:", "Accepted", "Stop")))
+    main.handlers[:] = [handler]  # instead of pyabc's own
 
 
 def run_fit(template: Scenario, observed: ep.Episodes, follow_up: np.ndarray, db: Path, *,
             priors: tuple[Prior, ...] = PRIORS, population: int = 200, generations: int = 8,
             episodes: int = 400, min_epsilon: float = 0.0, seed: int = 1945,
             backend: str = "serial", workers: int | None = None, scheduler: str | None = None,
-            resume: bool = False, max_simulations: int | None = None) -> FitResult:
+            resume: bool = False, max_simulations: int | None = None,
+            progress: bool = True) -> FitResult:
     """Run (or, with ``resume``, continue) ABC-SMC; the history is kept in the SQLite file
     ``db``, so an interrupted fit loses at most its current generation."""
     import pyabc
 
-    quiet_pyabc()
+    quiet_pyabc(progress)
     np.random.seed(seed)  # noqa: NPY002 - pyabc draws its proposals from the global stream
     model = RuptureModel(template.text, template.source, np.asarray(follow_up, dtype=float),
                          episodes)
