@@ -105,6 +105,10 @@ def commands_into(out: Path, run_folder: Path, sweep_folder: Path,
     yield "plot run", ["plot", str(run_folder), "--kind", "survival", "--out", str(out)]
     yield "plot sweep", ["plot", str(sweep_folder), "--kind", "response", "--out", str(out)]
     yield "plot session", ["plot", str(SESSION), "--out", str(out)]
+    yield "calibrate --fit", ["calibrate", "--fit", "--template",
+                              str(ROOT / "scenarios" / "us_ruptures.yaml"), "--population", "4",
+                              "--generations", "1", "--episodes", "10", "--draws", "2",
+                              "--backend", "serial", "--out", str(out)]
 
 
 def test_every_command_refuses_a_folder_with_the_users_files(
