@@ -131,7 +131,7 @@ def deterministic_template() -> str:
     text = TEMPLATE.read_text()
     return (text.replace("baseline_concentration: 4.0", "baseline_concentration: null")
             .replace("regime_change: 0.02", "regime_change: 0.0")
-            .replace("noise: 0.05", "noise: 0.0").replace("steps: 320", "steps: 40"))
+            .replace("noise: 0.05", "noise: 0.0").replace("steps: 960", "steps: 40"))
 
 
 def test_a_deterministic_batch_equals_the_model_step_by_step() -> None:
