@@ -499,3 +499,29 @@ def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folde
             assert p.read_bytes().startswith(b"\x89PNG")
             assert p.read_bytes().endswith(
                 b"IEND\xaeB`\x82")
+
+
+@pytest.mark.parametrize("reader", ["libyaml", "python"])
+def test_both_yaml_readers_apply_the_limits(reader: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml when PyYAML has it, PyYAML's own reader otherwise: the same answers."""
+    from diplosim import yamlio
+
+    if reader == "python":
+        monkeypatch.setattr(yamlio, "_CLoader", None)
+    elif yamlio._CLoader is None:
+        pytest.skip("PyYAML was built without libyaml here")
+    assert load_scenario(FLAGSHIP).name == "mission_closure"
+    cases = {
+        b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n": "nested more than 64 levels deep",
+        "".join(f"{' ' * i}k{i}:\n" for i in range(200)).encode() + b" " * 200 + b"v: 1\n":
+            "nested more than 64",
+        alias_bomb(): "aliases repeat more than 10000 values",
+        b"name: [1, 2\n": "line 2: YAML syntax error",
+    }
+    for content, expect in cases.items():
+        path = tmp_path / "case.yaml"
+        path.write_bytes(content)
+        with pytest.raises(InputError) as err:
+            load_scenario(path)
+        assert expect in str(err.value)
