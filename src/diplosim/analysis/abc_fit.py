@@ -63,7 +63,6 @@ PRIORS: tuple[Prior, ...] = (
     Prior("tension.noise", 0.0, 0.1, label="tension noise / month"),
     Prior("channels.mission.reopen_threshold.0", 0.1, 0.9, label="reopen interests section"),
     Prior("channels.mission.reopen_threshold.1", 0.1, 0.9, label="reopen embassy"),
-    Prior("events.0.magnitude", 0.2, 1.0, label="rupture shock"),
 )
 
 
