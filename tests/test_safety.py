@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -413,10 +414,25 @@ def test_set_values_are_read_within_the_same_limits() -> None:
 
 # --- interrupts -------------------------------------------------------------------------------
 
-def start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+def _default_sigint() -> None:
+    """A shell that starts its jobs in the background ignores SIGINT in them, and a Python started
+    with SIGINT ignored never turns it into KeyboardInterrupt: the child gets the default back,
+    as a command started from a terminal has it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextmanager
+def started(argv: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
     env = {**ENV, "DIPLOSIM_PROGRESS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "diplosim", *argv], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "diplosim", *argv], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+    try:
+        yield proc
+    finally:  # never leave a child running, whatever the test found
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
 
 
 def wait_for_progress(proc: subprocess.Popen[str]) -> None:
@@ -438,10 +454,10 @@ def wait_for_progress(proc: subprocess.Popen[str]) -> None:
                                                     (signal.SIGTERM, 143, "SIGTERM")])
 def test_an_interrupted_run_leaves_nothing(tmp_path: Path, sig: int, code: int,
                                            name: str) -> None:
-    proc = start(["run", str(FLAGSHIP), "--reps", "100000", "--out", "res"], tmp_path)
-    wait_for_progress(proc)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    with started(["run", str(FLAGSHIP), "--reps", "100000", "--out", "res"], tmp_path) as proc:
+        wait_for_progress(proc)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"interrupted ({name}): nothing half-written was left")
@@ -456,10 +472,10 @@ def test_an_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path, sig: i
     exp = tmp_path / "long.yaml"
     exp.write_text(EXPERIMENT.replace("replications: 2", "replications: 150")
                    .replace("steps: 12", "steps: 30"))
-    proc = start(["sweep", str(exp), "--out", "out", "--workers", "2"], tmp_path)
-    wait_for_progress(proc)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    with started(["sweep", str(exp), "--out", "out", "--workers", "2"], tmp_path) as proc:
+        wait_for_progress(proc)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
     assert "--resume finishes the sweep" in err.strip().splitlines()[-1]
     leftovers = [p for p in (tmp_path / "out").rglob("*") if ".tmp-" in p.name]
@@ -481,14 +497,12 @@ def test_an_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path, sig: i
 
 
 def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folder: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "diplosim", "plot", str(run_folder),
-                             "--out", str(tmp_path / "figs")], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    first = proc.stdout.readline()  # "figure: ..." once the first figure is whole
-    assert first.startswith("figure:")
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    with started(["plot", str(run_folder), "--out", str(tmp_path / "figs")], tmp_path) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # "figure: ..." once the first figure is whole
+        assert first.startswith("figure:")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
     # 143: stopped with the one-line message; 0 or -15: it had finished (-15: while exiting)
     assert proc.returncode in (143, 0, -signal.SIGTERM), err
     if proc.returncode == 143:
