@@ -1,32 +1,21 @@
 """The ``diplosim`` command line.
 
-Each subcommand lives with the code it drives and registers itself here through a
-``register(subparsers)`` function that adds its parser and sets ``func`` to a handler taking the
-parsed ``argparse.Namespace`` and returning an exit status. Bad input (:class:`InputError`) prints
+The subcommands' arguments are in :mod:`diplosim.commands.parsers`; each handler lives with the
+code it drives and is imported only when its subcommand runs. Bad input (:class:`InputError`) prints
 its message and exits 2; any other error prints one line and exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 
 from diplosim import __version__
+from diplosim.commands.parsers import SUBCOMMANDS
 from diplosim.errors import InputError
-
-# Modules that provide ``register(subparsers)``, in the order shown by ``--help``.
-COMMAND_MODULES = (
-    "diplosim.commands.run",
-    "diplosim.commands.scenario",
-    "diplosim.commands.calibrate",
-    "diplosim.negotiation.cli",
-    "diplosim.experiment.cli",
-    "diplosim.plotting.cli",
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,15 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"diplosim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            missing = exc.name or ""
-            if name == missing or name.startswith(missing + "."):  # not part of this build
-                continue
-            raise
-        module.register(sub)
+    for add in SUBCOMMANDS:
+        add(sub)
     return parser
 
 

@@ -295,3 +295,15 @@ def test_internal_errors_exit_1_with_one_line(monkeypatch: pytest.MonkeyPatch,
     assert status == 1
     assert err.strip().count("\n") == 0
     assert "internal error: RuntimeError: something broke" in err
+
+
+def test_the_command_line_parses_without_the_scientific_stack() -> None:
+    """`diplosim --help` and argument errors load no heavy library: each subcommand's work is
+    imported only when it runs (diplosim.commands.parsers)."""
+    code = ("import sys\nfrom diplosim.cli import build_parser\nbuild_parser()\n"
+            "heavy = {'numpy', 'pandas', 'scipy', 'matplotlib', 'mesa', 'pydantic', 'pyabc',"
+            " 'dask', 'SALib', 'pyarrow'}\n"
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

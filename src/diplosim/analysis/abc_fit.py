@@ -162,7 +162,8 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
         SingleCoreSampler,
     )
 
-    from diplosim.experiment.executors import BACKENDS, available_cores
+    from diplosim.experiment.executors import available_cores
+    from diplosim.options import BACKENDS
 
     if backend not in BACKENDS:
         raise InputError.single("unknown backend", source="--backend", value=backend,

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from diplosim.options import CAUSES
+
 DATA_FILE = "mission_status_range_cow_v0.1.csv"
 FORMAL = ("Embassy", "Ambassador Nonresident", "Legation", "Envoy Nonresident")
 BROKEN = ("None", "Interests")
@@ -52,7 +54,6 @@ def load_mission_ranges(path: str | Path | None = None) -> pd.DataFrame:
 
 
 CAUSES_FILE = "us_rupture_causes.csv"
-CAUSES = ("rupture", "evacuation", "state_change")
 
 
 def load_causes(path: str | Path | None = None) -> pd.DataFrame:

@@ -6,7 +6,6 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,26 +22,6 @@ from diplosim.scenario import Scenario, load_scenario
 DEFAULT_SEED = 12345
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
-                       description="Validate and run a scenario file; print a summary table "
-                       "and write a results folder (Parquet + CSV, provenance, figures).")
-    p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--reps", type=int, default=10, help="replications (default 10)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="root seed (default: the scenario's seed, else 12345)")
-    p.add_argument("--steps", type=int, default=None, help="override the scenario's steps")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a field by dotted path, e.g. channels.backchannel.noise=0.1")
-    p.add_argument("--out", default=None,
-                   help="results folder (default results/<scenario name>)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the results of an earlier run in --out (only a folder diplosim "
-                   "wrote; the old results stay whole until the new ones are complete)")
-    p.add_argument("--no-csv", action="store_true", help="write Parquet only")
-    p.add_argument("--no-plots", action="store_true", help="do not draw the standard figures")
-    p.add_argument("--quiet", action="store_true", help="no progress or summary")
-    p.set_defaults(func=run_command)
 
 
 def prepare(path: str, overrides: list[str], steps: int | None) -> Scenario:

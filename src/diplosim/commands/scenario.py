@@ -5,23 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from diplosim.errors import InputError
 from diplosim.overrides import parse_assignments
 from diplosim.scenario import load_scenario, scenario_json_schema
-
-
-def register(sub: Any) -> None:
-    v = sub.add_parser("validate", help="check scenario files",
-                       description="Check scenario files; print every problem with its line.")
-    v.add_argument("files", nargs="+", help="scenario YAML files")
-    v.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="PATH=VALUE", help="check with these overrides applied")
-    v.set_defaults(func=validate_command)
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files",
-                       description="Print the JSON Schema of the scenario format (for editors).")
-    s.set_defaults(func=schema_command)
 
 
 def validate_command(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Parameter sweeps: experiment files, designs, executors, a resumable store, sensitivity."""
 
 from diplosim.experiment.design import Design, build_design, run_seed
-from diplosim.experiment.executors import BACKENDS, make_executor
+from diplosim.experiment.executors import make_executor
 from diplosim.experiment.runner import RunContext, simulate_outcomes
 from diplosim.experiment.sensitivity import Sensitivity, analyze
 from diplosim.experiment.spec import (
@@ -12,6 +12,7 @@ from diplosim.experiment.spec import (
 )
 from diplosim.experiment.store import SweepResult, read_sweep
 from diplosim.experiment.sweep import SweepReport, outcome_table, run_sweep
+from diplosim.options import BACKENDS
 
 __all__ = [
     "BACKENDS", "Design", "Experiment", "ExperimentSpec", "RunContext", "Sensitivity",

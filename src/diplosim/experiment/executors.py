@@ -16,8 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from diplosim.errors import InputError
-
-BACKENDS = ("serial", "process", "dask")
+from diplosim.options import BACKENDS
 
 
 class Executor(Protocol):

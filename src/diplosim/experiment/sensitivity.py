@@ -15,8 +15,7 @@ import pandas as pd
 
 from diplosim.errors import InputError
 from diplosim.experiment.store import SweepResult
-
-METHODS = ("sobol", "morris")
+from diplosim.options import METHODS
 
 
 @dataclass

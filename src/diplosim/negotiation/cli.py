@@ -11,20 +11,6 @@ from diplosim.negotiation.session import load_session, run_session
 from diplosim.negotiation.trace import NegotiationResult
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "negotiate",
-        help="run one negotiation session file",
-        description="Run a negotiation session file (see docs/negotiation.md) and print the "
-        "outcome: agreement, deal, utilities, rounds, distance to the Nash point.",
-    )
-    p.add_argument("file", help="session YAML file")
-    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    p.add_argument("--seed", type=int, default=None, help="override the file's seed")
-    p.add_argument("--trace", action="store_true", help="also print the full trace")
-    p.set_defaults(func=negotiate_command)
-
-
 def negotiate_command(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         from diplosim.errors import InputError

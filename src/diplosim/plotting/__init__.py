@@ -8,9 +8,8 @@ Negotiations: :func:`plot_negotiation`. :func:`write_run_figures` and :func:`wri
 draw the standard set into ``<results>/figures/``.
 """
 
+from diplosim.options import RUN_KINDS, SWEEP_KINDS
 from diplosim.plotting.files import (
-    RUN_KINDS,
-    SWEEP_KINDS,
     save,
     write_run_figures,
     write_sweep_figures,

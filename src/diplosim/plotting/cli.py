@@ -4,35 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from diplosim.errors import InputError
-from diplosim.plotting.files import FORMATS, RUN_KINDS, SWEEP_KINDS
 from diplosim.yamlio import read_yaml, suggest_path
-
-
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "plot", help="draw figures of a results folder (run or sweep) or a negotiation file",
-        description="Draw the standard figures of a `diplosim run` folder "
-        f"({', '.join(RUN_KINDS)}), of a `diplosim sweep` folder ({', '.join(SWEEP_KINDS)}), "
-        "or the offers of a negotiation session file (negotiation).")
-    p.add_argument("results", help="results folder, or a negotiation session YAML file")
-    p.add_argument("--kind", action="append", default=None,
-                   help="figure to draw (repeatable; default: all for these results)")
-    p.add_argument("--out", default=None,
-                   help="folder for the figures: new, empty or one diplosim wrote (default "
-                   "RESULTS/figures; for a session file, results/<session file name>/)")
-    p.add_argument("--format", choices=FORMATS, default="png")
-    p.add_argument("--dyad", default=None,
-                   help="run: the time series' dyad, e.g. north-south (default: the first whose "
-                   "missions closed)")
-    p.add_argument("--replication", type=int, default=0,
-                   help="run: the replication of the timeline and network (default 0)")
-    p.add_argument("--step", type=int, default=None,
-                   help="run: the network's step (default: the first mission closure)")
-    p.add_argument("--seed", type=int, default=None, help="negotiation: override the seed")
-    p.set_defaults(func=plot_command)
 
 
 def plot_command(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from diplosim.errors import InputError
+from diplosim.options import FORMATS, RUN_KINDS, SWEEP_KINDS
 from diplosim.outputs import (
     FIGURES_MARKER,
     FORMAT,
@@ -20,11 +21,6 @@ from diplosim.outputs import (
     write_json,
 )
 from diplosim.plotting.style import style
-
-FORMATS = ("png", "svg", "pdf")
-RUN_KINDS = ("time_series", "survival", "timeline", "network")
-SWEEP_KINDS = ("response", "heatmap", "sensitivity")
-
 
 # The first bytes of each format: a file is replaced only by a figure of its own format.
 _SIGNATURES = {"png": (b"\x89PNG",), "pdf": (b"%PDF",), "svg": (b"<?xml", b"<svg")}

@@ -1,0 +1,181 @@
+"""The ``diplosim`` command line: every subcommand's arguments, without its work.
+
+Each function adds one subcommand's parser; its handler is named as ``"module:function"`` and
+imported only when that subcommand runs (:func:`lazy`), so ``diplosim --help`` and argument
+errors do not load the scientific stack. The handlers take the parsed ``argparse.Namespace`` and
+return an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from diplosim.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
+
+TEMPLATE = "scenarios/us_ruptures.yaml"  # the rupture template of calibrate --fit
+
+
+def lazy(target: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module`` and calls ``function`` (``"module:function"``)."""
+    module, _, name = target.partition(":")
+
+    def handler(args: argparse.Namespace) -> int:
+        status: int = getattr(importlib.import_module(module), name)(args)
+        return status
+
+    handler.__qualname__ = target
+    return handler
+
+
+def run(sub: Any) -> None:
+    p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
+                       description="Validate and run a scenario file; print a summary table "
+                       "and write a results folder (Parquet + CSV, provenance, figures).")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--reps", type=int, default=10, help="replications (default 10)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="root seed (default: the scenario's seed, else 12345)")
+    p.add_argument("--steps", type=int, default=None, help="override the scenario's steps")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a field by dotted path, e.g. channels.backchannel.noise=0.1")
+    p.add_argument("--out", default=None,
+                   help="results folder (default results/<scenario name>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the results of an earlier run in --out (only a folder diplosim "
+                   "wrote; the old results stay whole until the new ones are complete)")
+    p.add_argument("--no-csv", action="store_true", help="write Parquet only")
+    p.add_argument("--no-plots", action="store_true", help="do not draw the standard figures")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary")
+    p.set_defaults(func=lazy("diplosim.commands.run:run_command"))
+
+
+def scenario(sub: Any) -> None:
+    v = sub.add_parser("validate", help="check scenario files",
+                       description="Check scenario files; print every problem with its line.")
+    v.add_argument("files", nargs="+", help="scenario YAML files")
+    v.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="PATH=VALUE", help="check with these overrides applied")
+    v.set_defaults(func=lazy("diplosim.commands.scenario:validate_command"))
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files",
+                       description="Print the JSON Schema of the scenario format (for editors).")
+    s.set_defaults(func=lazy("diplosim.commands.scenario:schema_command"))
+
+
+def calibrate(sub: Any) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="compare mission closures with U.S. mission breaks since 1945; fit the rupture "
+        "template to them (--fit)",
+        description="Statistics of U.S. mission breaks (real data, CC-BY 4.0) and, given a "
+        "results folder of `diplosim run`, of the run's mission closures. With --fit: fit the "
+        "rupture template's parameters to the selected breaks by ABC-SMC (pyabc) and write a "
+        "results folder (posterior, predictive checks, figures, a calibrated scenario).")
+    p.add_argument("results", nargs="?", help="results folder of diplosim run (optional)")
+    p.add_argument("--since", default="1945-01-01",
+                   help="first start date of the breaks kept (YYYY-MM-DD; default 1945-01-01)")
+    p.add_argument("--until", default="2024-12-31",
+                   help="last start date of the breaks kept (default 2024-12-31)")
+    p.add_argument("--causes", default=None,
+                   help=f"comma-separated causes kept ({', '.join(CAUSES)}); default: all "
+                   "without --fit, rupture,evacuation with --fit")
+    p.add_argument("--list", action="store_true", help="list the breaks kept")
+    f = p.add_argument_group("fit (--fit)")
+    f.add_argument("--fit", action="store_true", help="fit the template to the breaks kept")
+    f.add_argument("--template", default=TEMPLATE, help=f"template scenario (default {TEMPLATE})")
+    f.add_argument("--prior", action="append", default=[], metavar="PATH=LOW:HIGH[:log]",
+                   help="fit this dotted path (repeatable; replaces the default priors)")
+    f.add_argument("--population", type=int, default=200, help="particles per generation")
+    f.add_argument("--generations", type=int, default=10, help="at most this many generations")
+    f.add_argument("--episodes", type=int, default=400,
+                   help="simulated episodes per parameter set (default 400)")
+    f.add_argument("--draws", type=int, default=100,
+                   help="posterior draws for the predictive checks (default 100)")
+    f.add_argument("--predict-since", default=None, metavar="DATE",
+                   help="out of sample: also predict the breaks begun from DATE (to --predict-"
+                   "until), with the same causes")
+    f.add_argument("--predict-until", default="2024-12-31", metavar="DATE")
+    f.add_argument("--seed", type=int, default=1945, help="root seed (default 1945)")
+    f.add_argument("--backend", choices=("serial", "process", "dask"), default="process")
+    f.add_argument("--workers", type=int, default=None)
+    f.add_argument("--scheduler", default=None, metavar="ADDRESS")
+    f.add_argument("--out", default=None, help="results folder (default results/<template>_fit)")
+    f.add_argument("--resume", action="store_true",
+                   help="continue an interrupted fit in --out (its history is kept)")
+    p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
+
+
+def negotiate(sub: Any) -> None:
+    p = sub.add_parser(
+        "negotiate",
+        help="run one negotiation session file",
+        description="Run a negotiation session file (see docs/negotiation.md) and print the "
+        "outcome: agreement, deal, utilities, rounds, distance to the Nash point.",
+    )
+    p.add_argument("file", help="session YAML file")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.add_argument("--seed", type=int, default=None, help="override the file's seed")
+    p.add_argument("--trace", action="store_true", help="also print the full trace")
+    p.set_defaults(func=lazy("diplosim.negotiation.cli:negotiate_command"))
+
+
+def sweep_and_analyze(sub: Any) -> None:
+    p = sub.add_parser(
+        "sweep", help="run a parameter sweep (experiment file) into a resumable results folder",
+        description="Run every point × replication of an experiment file on local processes, "
+        "serially or on a Dask cluster; results stream to Parquet parts, so an interrupted "
+        "sweep loses at most the runs in flight and --resume finishes it.")
+    p.add_argument("experiment", help="experiment YAML file")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--backend", choices=BACKENDS, default="process",
+                   help="serial, process (default) or dask")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --backend dask: an existing scheduler (tcp://host:8786); "
+                   "default: start a local cluster")
+    p.add_argument("--out", default=None, help="results folder (default results/<experiment>)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out, skipping the runs stored")
+    p.add_argument("--csv", action="store_true", help="also export runs.csv (and series.csv)")
+    p.add_argument("--quiet", action="store_true", help="no progress line or summary")
+    p.set_defaults(func=lazy("diplosim.experiment.cli:sweep_command"))
+
+    a = sub.add_parser("analyze", help="sensitivity indices (Sobol, Morris) of a sweep",
+                       description="Average replications per point and compute Sobol (S1, ST, "
+                       "S2 with confidence intervals) or Morris (mu*, sigma) indices with SALib; "
+                       "print them and write sensitivity_<method>.csv into the results folder.")
+    a.add_argument("results", help="a folder written by diplosim sweep")
+    a.add_argument("--sensitivity", choices=METHODS, required=True)
+    a.add_argument("--outcome", action="append", default=None,
+                   help="outcome to analyse (repeatable; default: all)")
+    a.set_defaults(func=lazy("diplosim.experiment.cli:analyze_command"))
+
+
+def plot(sub: Any) -> None:
+    p = sub.add_parser(
+        "plot", help="draw figures of a results folder (run or sweep) or a negotiation file",
+        description="Draw the standard figures of a `diplosim run` folder "
+        f"({', '.join(RUN_KINDS)}), of a `diplosim sweep` folder ({', '.join(SWEEP_KINDS)}), "
+        "or the offers of a negotiation session file (negotiation).")
+    p.add_argument("results", help="results folder, or a negotiation session YAML file")
+    p.add_argument("--kind", action="append", default=None,
+                   help="figure to draw (repeatable; default: all for these results)")
+    p.add_argument("--out", default=None,
+                   help="folder for the figures: new, empty or one diplosim wrote (default "
+                   "RESULTS/figures; for a session file, results/<session file name>/)")
+    p.add_argument("--format", choices=FORMATS, default="png")
+    p.add_argument("--dyad", default=None,
+                   help="run: the time series' dyad, e.g. north-south (default: the first whose "
+                   "missions closed)")
+    p.add_argument("--replication", type=int, default=0,
+                   help="run: the replication of the timeline and network (default 0)")
+    p.add_argument("--step", type=int, default=None,
+                   help="run: the network's step (default: the first mission closure)")
+    p.add_argument("--seed", type=int, default=None, help="negotiation: override the seed")
+    p.set_defaults(func=lazy("diplosim.plotting.cli:plot_command"))
+
+
+# In the order shown by ``--help``.
+SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot)
