@@ -24,6 +24,7 @@ from diplosim.errors import InputError
 from diplosim.events import Timeline
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
+from diplosim.scenario.schema import EventType
 from diplosim.tension import Tension
 
 
@@ -101,7 +102,7 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
     flows = channels.flows(len(big.dyad_labels))
     for t in range(1, horizon + 1):  # the order of DiplomacyModel.step
         entries = timeline.apply(t, tension, channels, hawkishness, audience_cost)
-        if any(e.type == "change_government" for e in entries):
+        if any(e.type == EventType.CHANGE_GOVERNMENT.value for e in entries):
             tension.hawkishness = 0.5 * (hawkishness[big.dyad_a] + hawkishness[big.dyad_b])
             channels.set_audience_costs(audience_cost)
         tension.step(flows)

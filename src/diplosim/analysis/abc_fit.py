@@ -32,7 +32,7 @@ from diplosim.analysis import episodes as ep
 from diplosim.analysis.calibration import YEARS_PER_UNIT
 from diplosim.batch import mission_levels
 from diplosim.errors import InputError
-from diplosim.scenario import Scenario, load_scenario, scenario_from_text
+from diplosim.scenario import Scenario, scenario_from_text
 
 
 @dataclass(frozen=True)
@@ -287,13 +287,3 @@ def predictive_check(template: Scenario, fit: FitResult, data_table: pd.DataFram
         interests.append(sim.interests.mean())
     return Predictive(np.array(curves), np.array(gaps), np.array(restored), np.array(interests),
                       data, episodes)
-
-
-def calibrated_document(template: Scenario, values: Mapping[str, float]) -> dict[str, Any]:
-    """The template's document with ``values`` set (dotted paths), rounded for reading."""
-    return dict(template.with_overrides({k: round(float(v), 4) for k, v in values.items()})
-                .spec.model_dump(mode="json", by_alias=True, exclude_defaults=True))
-
-
-def load_template(path: str | Path) -> Scenario:
-    return load_scenario(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
@@ -73,21 +74,15 @@ def distance(x: dict[str, object], y: dict[str, object]) -> float:
             + abs(float(x["interests"]) - float(y["interests"])))  # type: ignore[arg-type]
 
 
-def from_data(table: object) -> Episodes:
+def from_data(table: pd.DataFrame) -> Episodes:
     """Episodes from :func:`diplosim.analysis.calibration.data_episodes`."""
-    import pandas as pd
-
-    assert isinstance(table, pd.DataFrame)
     return Episodes(years=table["years"].to_numpy(dtype=float),
                     restored=table["restored"].to_numpy(dtype=bool),
                     interests=table["interests"].to_numpy(dtype=bool))
 
 
-def follow_up_years(table: object) -> FloatArray:
+def follow_up_years(table: pd.DataFrame) -> FloatArray:
     """How long each data episode could be observed: start to the end of the country's record."""
-    import pandas as pd
-
-    assert isinstance(table, pd.DataFrame)
     return np.asarray((table["observed_until"] - table["start"]).dt.days / 365.25, dtype=float)
 
 

@@ -37,7 +37,7 @@ from diplosim.analysis.abc_fit import (
 )
 from diplosim.analysis.calibration import CREDIT, EpisodeRules, data_episodes
 from diplosim.errors import InputError
-from diplosim.outputs import FORMAT, atomic_write, claim_folder, write_json
+from diplosim.outputs import FORMAT, atomic_write, claim_folder, read_marker, write_json
 from diplosim.overrides import apply_overrides
 from diplosim.runset import command_line, now, versions
 from diplosim.scenario import Scenario, load_scenario
@@ -102,7 +102,7 @@ def fit_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
     provenance = _provenance(args, template, rules, priors, table)
     marker = out / "provenance.json"
     if args.resume:
-        old = _read_json(marker)
+        old = read_marker(out) or {}
         if old.get("template", {}).get("sha256") != provenance["template"]["sha256"]:
             raise InputError.single("the template changed since this fit started",
                                     source=str(marker), allowed="the same template, or a new --out")
@@ -127,16 +127,6 @@ def fit_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
     print(f"\nresults: {out}/ (posterior.parquet, predictive.parquet, calibrated.yaml, figures/)")
     print(f"data: {CREDIT}")
     return 0
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _provenance(args: argparse.Namespace, template: Scenario, rules: EpisodeRules,
