@@ -44,7 +44,7 @@ def tile(c: Compiled, reps: int) -> Compiled:
         return np.tile(a, reps)
 
     events = tuple(
-        CompiledEvent(spec=ev.spec,
+        CompiledEvent(spec=ev.spec, step=ev.step,
                       channels=ev.channels + r * n_channels,
                       dyad=ev.dyad + r * n_dyads if ev.dyad >= 0 else -1,
                       state=ev.state + r * n_states if ev.state >= 0 else -1)

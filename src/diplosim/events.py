@@ -37,7 +37,7 @@ class Timeline:
                  state_ids: tuple[str, ...]) -> None:
         self.by_step: dict[int, list[CompiledEvent]] = defaultdict(list)
         for ev in events:
-            self.by_step[ev.spec.at].append(ev)
+            self.by_step[ev.step].append(ev)
         self.dyad_labels = dyad_labels
         self.state_ids = state_ids
 

@@ -22,17 +22,21 @@ Tables of a :class:`RunResult` (one row per observation, long format):
   shortfall, broke_down (step), durability (steps in force; censored if still in force).
 - ``channels`` and ``actors``: the static structure (ids, kinds, tracks, ends, access).
 
-Step 0 is the initial state; step t is the state after t steps.
+Step 0 is the initial state; step t is the state after t steps. In a scenario with a ``start``
+date, ``dyads``, ``open_channels``, ``level_changes`` and ``events`` also have a ``date`` column:
+the date of row t is start + t time units (:mod:`diplosim.dates`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from diplosim.dates import dates_of
 from diplosim.model import DiplomacyModel
 from diplosim.scenario import Scenario
 from diplosim.talks import TALKS_COLUMNS
@@ -57,6 +61,7 @@ class RunResult:
     talks: pd.DataFrame
     channels: pd.DataFrame = field(repr=False)
     actors: pd.DataFrame = field(repr=False)
+    start: dt.date | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -115,9 +120,15 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
         columns=["step", "type", "label", "target", "channels_affected", "detail"],
     )
     summary, talks = summarize(model)
+    spec = model.diplomacy_scenario.spec
+    if spec.start is not None:
+        for table in (dyads, open_channels, changes, events):
+            table.insert(1, "date", dates_of(table["step"].to_numpy(), spec.start,
+                                             spec.time_unit))
     return RunResult(
         scenario_name=model.diplomacy_scenario.name,
-        time_unit=model.diplomacy_scenario.spec.time_unit,
+        time_unit=spec.time_unit,
+        start=spec.start,
         steps=n - 1,
         seed=seed,
         dyads=dyads,

@@ -9,6 +9,7 @@ whole folder or none; it is written only where :mod:`diplosim.outputs` allows.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import platform
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from diplosim.dates import as_date
 from diplosim.errors import InputError
 from diplosim.outputs import FORMAT, RESULTS_MARKER, claim_folder
 from diplosim.results import TABLES, RunResult
@@ -67,6 +69,11 @@ class RunSet:
     @property
     def time_unit(self) -> str:
         return str(self.provenance.get("scenario", {}).get("time_unit", "step"))
+
+    @property
+    def start(self) -> dt.date | None:
+        """The scenario's start date (runs on a calendar), else None."""
+        return as_date(self.provenance.get("scenario", {}).get("start"))
 
 
 def combine(results: Sequence[RunResult], seeds: Sequence[Any]) -> dict[str, pd.DataFrame]:

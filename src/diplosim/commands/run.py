@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diplosim.dates import dates_of
 from diplosim.errors import InputError
 from diplosim.outputs import claim_folder
 from diplosim.overrides import parse_assignments
@@ -63,6 +64,7 @@ def run_command(args: argparse.Namespace) -> int:
             "sha256": scenario.sha256,
             "overrides": dict(scenario.overrides),
             "time_unit": scenario.spec.time_unit,
+            "start": scenario.spec.start.isoformat() if scenario.spec.start else None,
             "steps": scenario.steps,
             "text": scenario.text,
         },
@@ -113,6 +115,18 @@ def _spread(values: pd.Series, fmt: str = "{:.2f}") -> str:
             f"[{fmt.format(v.min())}–{fmt.format(v.max())}]")
 
 
+def _date_spread(values: pd.Series, scenario: Scenario) -> str:
+    """Median date [earliest–latest] of steps on the scenario's calendar."""
+    v = values.dropna().to_numpy(dtype=float)
+    start = scenario.spec.start
+    if v.size == 0 or start is None:
+        return "—"
+    days = dates_of(np.rint(np.quantile(v, [0.5, 0.0, 1.0])).astype(np.int64), start,
+                    scenario.spec.time_unit)
+    median, low, high = (str(d) for d in days)
+    return median if v.size == 1 else f"{median} [{low} – {high}]"
+
+
 def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int) -> str:
     """Per dyad: mission closure, continuity during closure, redundancy, channels open at end."""
     unit = scenario.spec.time_unit
@@ -134,6 +148,12 @@ def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int
             (f"missions restored ({unit})", _spread(s["mission_reopened"], "{:.1f}")
              + (f"  ({int(s['mission_reopened'].notna().sum())}/{n_closed} restored)"
                 if n_closed else "")),
+        ]
+        if scenario.spec.start is not None:
+            rows += [("first mission closure (date, median [range])",
+                      _date_spread(closed, scenario)),
+                     ("missions restored (date)", _date_spread(s["mission_reopened"], scenario))]
+        rows += [
             ("continuity during closure", _spread(s["continuity_during_closure"])),
             ("mean redundancy", _spread(s["mean_redundancy"])),
             ("mean redundancy during closure", _spread(s["mean_redundancy_during_closure"])),
@@ -146,6 +166,8 @@ def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int
                 ("talks held", _spread(s["talks"], "{:.1f}")),
                 ("agreement reached (replications)", f"{int(agreed.notna().sum())}/{len(s)}"),
                 (f"first agreement ({unit})", _spread(agreed, "{:.1f}")),
+                *([("first agreement (date)", _date_spread(agreed, scenario))]
+                  if scenario.spec.start is not None else []),
                 ("agreements that broke down", _spread(s["agreement_breakdowns"], "{:.1f}")),
             ]
         width = max(len(r[0]) for r in rows)

@@ -14,6 +14,7 @@ from matplotlib.ticker import MaxNLocator
 from diplosim.analysis.survival import channel_survival
 from diplosim.plotting.style import (
     CLOSURE_SHADE,
+    calendar_axis,
     colour,
     linestyle,
     new_figure,
@@ -108,6 +109,8 @@ def plot_time_series(runs: RunSet, dyad: str | None = None) -> Figure:
             ax.axvspan(a, b, color=CLOSURE_SHADE, alpha=0.35, linewidth=0, zorder=0)
     for ax in axes[1]:
         ax.set_xlabel(time_label(unit))
+    for ax in axes.flat:
+        calendar_axis(ax, runs.start, unit, float(d["step"].max()))
     n = runs.dyads["replication"].nunique()
     fig.suptitle(f"{runs.scenario_name}: dyad {dyad}, {n} replications\n"
                  "median and interquartile band; grey: missions closed in most replications")
@@ -245,7 +248,9 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
         ax.text(step, -0.75 - 0.4 * ((i - 1) % 3), str(i), fontsize=6.5, ha="center",
                 va="center", color="#333333", gid=f"event_number:{i}")
         text = str(e["label"] or f"{e['type'].replace('_', ' ')} {e['target']}".strip())
-        notes.append(f"{i}. {runs.time_unit} {step:g}: "
+        when = (f"{runs.time_unit} {step:g}" if runs.start is None
+                else str(e.get("date", ""))[:10] or f"{runs.time_unit} {step:g}")
+        notes.append(f"{i}. {when}: "
                      f"{text if len(text) <= 48 else text[:47] + '…'}")
     if len(notes) > MAX_NOTES:
         notes = [*notes[:MAX_NOTES - 1], f"… and {len(notes) - MAX_NOTES + 1} more"]
@@ -254,6 +259,7 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
                 va="top", ha="left")
     ax.set_xlim(0, last)
     ax.set_xlabel(time_label(runs.time_unit))
+    calendar_axis(ax, runs.start, runs.time_unit, last)
     handles = [Line2D([], [], color=track_colour(str(t), tracks), linewidth=6,
                       label=f"Track {t}") for t in tracks]
     ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0),

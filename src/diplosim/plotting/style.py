@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from diplosim.dates import CALENDAR_UNITS, date_of
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency.
@@ -96,6 +100,49 @@ def new_grid(rows: int, cols: int, size: tuple[float, float], **kw: Any
 
 def time_label(unit: str) -> str:
     return f"time ({unit}s)" if unit and not unit.endswith("s") else f"time ({unit or 'steps'})"
+
+
+def calendar_axis(ax: Axes, start: dt.date | None, unit: str, last_step: float) -> None:
+    """Label a step axis with dates: years for runs of four years or more, months below.
+
+    Ticks sit at the first of January (or of a month) at a round interval, placed at their exact
+    step position on the scenario's calendar (:mod:`diplosim.dates`)."""
+    if start is None or unit not in CALENDAR_UNITS:
+        return
+    end = date_of(max(int(np.ceil(last_step)), 1), start, unit)
+    years = (end - start).days / 365.25
+    if years >= 4:
+        every = next((k for k in (1, 2, 5, 10, 20, 25, 50, 100) if years / k <= 8), 200)
+        first = (start.year // every + (1 if dt.date(start.year // every * every, 1, 1) < start
+                                         else 0)) * every
+        ticks = [dt.date(y, 1, 1) for y in range(first, end.year + 1, every)]
+        fmt = "%Y"
+    else:
+        months = max(int(years * 12), 1)
+        every = next((k for k in (1, 2, 3, 6, 12) if months / k <= 8), 12)
+        ticks = []
+        y, m = start.year, start.month + (1 if start.day > 1 else 0)
+        while True:
+            y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+            d = dt.date(y, m, 1)
+            if d > end:
+                break
+            if (m - 1) % every == 0:
+                ticks.append(d)
+            m += 1
+        fmt = "%b %Y"
+    ax.set_xticks([position_of(d, start, unit) for d in ticks],
+                  [d.strftime(fmt) for d in ticks])
+    ax.set_xlabel("date" if ax.get_xlabel() else "")
+
+
+def position_of(when: dt.date, start: dt.date, unit: str) -> float:
+    """The (fractional) step position of a date on the scenario's calendar."""
+    kind, size = CALENDAR_UNITS[unit]
+    if kind == "days":
+        return (when - start).days / size
+    months = (when.year - start.year) * 12 + (when.month - start.month)
+    return (months + (when.day - start.day) / 30.4375) / size
 
 
 def styled[F: Any](fn: F) -> F:

@@ -8,6 +8,7 @@ actors), so a scenario's structure does not depend on the replication seed.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from diplosim.dates import CALENDAR_UNITS, check_start, date_of, step_of
 from diplosim.errors import InputError, Problem
 from diplosim.negotiation.session import SessionPlan, plan_from_document
 from diplosim.scenario.schema import (
@@ -58,6 +60,7 @@ class KindTable:
 @dataclass(frozen=True)
 class CompiledEvent:
     spec: EventSpec
+    step: int  # the step it happens in (``spec.at``, or its date resolved on the calendar)
     channels: IntArray  # target channel indices (empty for non-channel events)
     dyad: int  # dyad index for shocks, else -1
     state: int  # state index for change_government, else -1
@@ -207,6 +210,10 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     _check_size(spec, lines, source)
     err = _Errors(lines)
     horizon = spec.steps if event_horizon is None else max(spec.steps, event_horizon)
+    if spec.start is not None and (why := check_start(spec.start, spec.time_unit)):
+        err.add("start" if spec.start.day > 28 else "time_unit", why,
+                spec.start.isoformat() if spec.start.day > 28 else spec.time_unit,
+                ", ".join(CALENDAR_UNITS) if spec.start.day <= 28 else "a date on day 1 to 28")
     tracks = TAXONOMIES[spec.taxonomy]
     track_help = f"tracks of the {spec.taxonomy.value} taxonomy: {', '.join(tracks)}"
 
@@ -401,9 +408,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     kind_tracks = np.array((*kinds.track, ""), dtype=object)
     for e_i, ev in enumerate(spec.events):
         path = f"events.{e_i}"
-        if ev.at > horizon:
-            err.add(f"{path}.at", f"event at step {ev.at} is after the last step", ev.at,
-                    f"1 to steps ({horizon})")
+        step = _event_step(spec, ev, horizon, f"{path}.at", err)
         dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
         state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
         target_idx = np.zeros(0, dtype=np.int64)
@@ -442,7 +447,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
             target_idx = np.flatnonzero(mask).astype(np.int64)
         elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT):
             err.add(path, "needs channels", None)
-        events.append(CompiledEvent(spec=ev, channels=target_idx, dyad=dyad, state=state))
+        events.append(CompiledEvent(spec=ev, step=step, channels=target_idx, dyad=dyad, state=state))
 
     # Dyads whose connectivity is tracked.
     if spec.metrics.dyads == "all":
@@ -495,6 +500,31 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         dyad_index=dyad_index,
         negotiation=negotiation,
     )
+
+
+def _event_step(spec: ScenarioSpec, ev: EventSpec, horizon: int, path: str,
+                err: _Errors) -> int:
+    """The step an event happens in; a date is placed on the scenario's calendar."""
+    if isinstance(ev.at, int):
+        if ev.at > horizon:
+            err.add(path, f"event at step {ev.at} is after the last step", ev.at,
+                    f"1 to steps ({horizon})")
+        return ev.at
+    when = ev.at.isoformat()
+    if spec.start is None:
+        err.add(path, f"an event dated {when} needs the scenario's start date", when,
+                "a step number, or give the scenario a start: YYYY-MM-DD")
+        return 0
+    if check_start(spec.start, spec.time_unit):
+        return 0  # reported once, at start/time_unit
+    step = step_of(ev.at, spec.start, spec.time_unit)
+    first = spec.start.isoformat()
+    end = date_of(horizon, spec.start, spec.time_unit) - dt.timedelta(days=1)
+    if not 1 <= step <= horizon:
+        where = "before the start" if step < 1 else "after the end of the run"
+        err.add(path, f"event dated {when} is {where}", when,
+                f"a date from {first} to {end.isoformat()} (steps 1 to {horizon})")
+    return step
 
 
 def _negotiation(

@@ -8,6 +8,7 @@ Field docs double as the JSON Schema printed by ``diplosim schema``.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -259,7 +260,9 @@ class ChannelTarget(Strict):
 class EventSpec(Strict):
     """A scheduled change, applied at the start of step ``at`` (before tension and channels)."""
 
-    at: Annotated[int, Field(ge=1)]
+    at: Annotated[int, Field(ge=1)] | dt.date = Field(
+        description="The step (1 .. steps), or a date (YYYY-MM-DD) in a scenario with a start: "
+        "the event happens in the step whose interval holds the date.")
     type: EventType
     label: str = ""
     dyad: tuple[Ident, Ident] | None = Field(None, description="shock: the dyad hit.")
@@ -358,7 +361,11 @@ class ScenarioSpec(Strict):
 
     name: Ident
     description: str = ""
-    time_unit: str = Field("week", description="What one step stands for (axis labels).")
+    time_unit: str = Field("week", description="What one step stands for (axis labels); with "
+                           "a start date one of day, week, month, quarter, year.")
+    start: dt.date | None = Field(
+        None, description="Date the first step begins (YYYY-MM-DD): puts the run on a calendar, "
+        "lets events be placed by date and shows dates on time axes.")
     steps: Annotated[int, Field(ge=1, le=1_000_000)] = 100
     seed: int | None = Field(None, ge=0, description="Root seed (the CLI's --seed wins).")
     taxonomy: Taxonomy = Taxonomy.MULTI_TRACK
