@@ -87,7 +87,8 @@ def test_us_cuba() -> None:
     check("us_cuba", {
         "connected through the interests sections for >= 90% of Sep 1977 - Jul 2015":
             connected_share("usa-cuba", "1977-10-01", "2015-07-01", 0.9),
-        "no agreement before the secret channel opens (Jun 2013)": no_agreement_before("2013-06-01"),
+        "no agreement before the secret channel opens (Jun 2013)":
+            no_agreement_before("2013-06-01"),
         "an agreement between Jun 2013 and Dec 2016": first_agreement_within("2013-06-01",
                                                                              "2017-01-01"),
         "missions closed from 1961 until the restoration (Jul 2015)": lambda r: bool(

@@ -72,7 +72,8 @@ def test_dated_events_and_date_columns() -> None:
     assert r.dyads["date"].iloc[0] == np.datetime64("1961-01-01")
     assert list(r.events["date"]) == [np.datetime64("1961-02-01"), np.datetime64("1962-07-01")]
     closed = r.dyads.set_index("step")["mission_closed"]
-    assert closed.loc[1:17].all() and not closed.loc[18:].any()
+    assert closed.loc[1:17].all()
+    assert not closed.loc[18:].any()
 
 
 def test_step_and_date_events_mix() -> None:

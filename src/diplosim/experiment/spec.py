@@ -42,10 +42,11 @@ class Distribution(Strict):
     [low, high]; ``triangular`` with its ``mode`` in [low, high].
     """
 
-    kind: Literal["uniform", "normal", "triangular"] = "uniform"
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0)] | None = None
-    mode: float | None = None
+    kind: Literal["uniform", "normal", "triangular"] = Field(
+        "uniform", description="Shape of the distribution sampled between low and high.")
+    mean: float | None = Field(None, description="normal: mean (default mid-range).")
+    sd: Annotated[float, Field(gt=0)] | None = Field(None, description="normal: its s.d.")
+    mode: float | None = Field(None, description="triangular: mode (default mid-range).")
 
     @model_validator(mode="after")
     def _fields(self) -> Distribution:
@@ -66,12 +67,14 @@ class ParameterSpec(Strict):
 
     path: str = Field(min_length=1, description="dotted path into the scenario document")
     name: Ident | None = Field(default=None, description="column name (default: derived from path)")
-    type: ParameterType = ParameterType.REAL
-    low: float | None = None
-    high: float | None = None
-    values: list[Scalar] | None = Field(default=None, min_length=1)
-    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
-    distribution: Distribution | None = None
+    type: ParameterType = Field(ParameterType.REAL, description="How values are drawn/rounded.")
+    low: float | None = Field(None, description="Lower bound of a range.")
+    high: float | None = Field(None, description="Upper bound of a range.")
+    values: list[Scalar] | None = Field(default=None, min_length=1,
+                                        description="Explicit values (grid).")
+    levels: Annotated[int, Field(ge=2, le=1000)] | None = Field(
+        None, description="Evenly spaced values from low to high (grid).")
+    distribution: Distribution | None = Field(None, description="Sampling distribution.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ParameterSpec:
@@ -139,10 +142,11 @@ class DesignSpec(Strict):
     - ``morris``: ``points`` trajectories of D+1 points on a grid of ``levels`` levels (SALib).
     """
 
-    kind: DesignKind
-    points: Annotated[int, Field(ge=1, le=10_000_000)] | list[dict[str, Scalar]] | None = None
-    second_order: bool = True
-    levels: Annotated[int, Field(ge=2, le=100)] = 4
+    kind: DesignKind = Field(description="grid, a sampled design, or explicit points.")
+    points: Annotated[int, Field(ge=1, le=10_000_000)] | list[dict[str, Scalar]] | None = Field(
+        None, description="Sample size (lhs, sobol base, morris trajectories) or the points.")
+    second_order: bool = Field(True, description="sobol: also second-order indices.")
+    levels: Annotated[int, Field(ge=2, le=100)] = Field(4, description="morris: grid levels.")
 
     @model_validator(mode="after")
     def _points(self) -> DesignSpec:
@@ -165,8 +169,8 @@ Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
 
 
 class Condition(Strict):
-    op: Comparison
-    value: float
+    op: Comparison = Field(description="Comparison with the value.")
+    value: float = Field(description="Threshold.")
 
 
 class OutcomeSpec(Strict):
@@ -180,11 +184,12 @@ class OutcomeSpec(Strict):
     ``first_agreement`` …) take ``aggregate: value`` (averaged over dyads, NaN-aware).
     """
 
-    name: Ident
-    metric: str
-    aggregate: Aggregate = "final"
-    when: Condition | None = None
-    dyad: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    name: Ident = Field(description="Column name in the runs table.")
+    metric: str = Field(description="A per-step or per-dyad summary metric (docs/sweeps.md).")
+    aggregate: Aggregate = Field("final", description="How steps are reduced to one number.")
+    when: Condition | None = Field(None, description="aggregate first: the condition.")
+    dyad: Annotated[list[str], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="One dyad (default: the mean over tracked dyads).")
 
     @model_validator(mode="after")
     def _aggregate(self) -> OutcomeSpec:
@@ -197,23 +202,25 @@ class OutcomeSpec(Strict):
 class SeriesSpec(Strict):
     """Per-step series to keep (long table: run, step, metric, value), every ``every`` steps."""
 
-    metrics: list[str] = Field(min_length=1)
-    every: Annotated[int, Field(ge=1)] = 1
+    metrics: list[str] = Field(min_length=1, description="Per-step metrics to store.")
+    every: Annotated[int, Field(ge=1)] = Field(1, description="Store every n-th step.")
 
 
 class ExperimentSpec(Strict):
     """A research sweep over one scenario."""
 
-    name: Ident
-    description: str = ""
+    name: Ident = Field(description="Names the results folder.")
+    description: str = Field("", description="What the experiment asks.")
     scenario: str = Field(description="scenario file, relative to the experiment file")
-    parameters: list[ParameterSpec] = Field(min_length=1)
-    design: DesignSpec
-    replications: Annotated[int, Field(ge=1, le=100_000)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    steps: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    outcomes: list[OutcomeSpec] = Field(min_length=1)
-    series: SeriesSpec | None = None
+    parameters: list[ParameterSpec] = Field(min_length=1, description="Scenario fields varied.")
+    design: DesignSpec = Field(description="How parameter points are chosen.")
+    replications: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        1, description="Runs per point.")
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="Root seed of all runs.")
+    steps: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description="Run length (default: the scenario's).")
+    outcomes: list[OutcomeSpec] = Field(min_length=1, description="One number each per run.")
+    series: SeriesSpec | None = Field(None, description="Per-step series to store.")
     chunk_size: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="runs per task (default: chosen from the run count)")
 

@@ -86,8 +86,8 @@ class Strict(BaseModel):
 class IssueSpec(Strict):
     """One issue: continuous in ``[low, high]`` or discrete with ordered ``values``."""
 
-    name: Ident
-    kind: IssueKind = IssueKind.CONTINUOUS
+    name: Ident = Field(description="Issue name used by weights and ideal points.")
+    kind: IssueKind = Field(IssueKind.CONTINUOUS, description="continuous or discrete.")
     low: float | None = Field(None, description="Lower end (continuous; default 0).")
     high: float | None = Field(None, description="Upper end (continuous; default 1).")
     values: list[Value] | None = Field(None, description="Options, in order (discrete).")
@@ -96,7 +96,7 @@ class IssueSpec(Strict):
 class StrategySpec(Strict):
     """A party's strategy; ``e`` and ``k`` only for the time-dependent family."""
 
-    kind: StrategyKind
+    kind: StrategyKind = Field(description="Strategy (which ones a protocol allows: docs).")
     e: float | None = Field(None, gt=0, description="Concession shape (Faratin et al. 1998).")
     k: float | None = Field(None, ge=0, le=1, description="Initial concession.")
 
@@ -104,7 +104,7 @@ class StrategySpec(Strict):
 class PartySpec(Strict):
     """One negotiating party and its preferences."""
 
-    name: Ident
+    name: Ident = Field(description="Party name (in a scenario: a state id).")
     weights: dict[str, Annotated[float, Field(ge=0)]] = Field(
         description="Salience of each issue (normalised to sum 1)."
     )
@@ -114,29 +114,30 @@ class PartySpec(Strict):
     )
     reservation: float = Field(0.0, ge=0, lt=1, description="Utility of no agreement.")
     discount: float = Field(1.0, gt=0, le=1, description="Per-round discount factor.")
-    strategy: StrategySpec
+    strategy: StrategySpec = Field(description="How it makes and accepts offers.")
 
 
 class MediatorSpec(Strict):
     """The mediator of a single-text session."""
 
     step: float = Field(0.1, gt=0, description="Revision step, as a fraction of an issue's range.")
-    start: Literal["centre", "nash"] | dict[str, Value] = "centre"
+    start: Literal["centre", "nash"] | dict[str, Value] = Field(
+        "centre", description="First text: the centre, the Nash point, or given values.")
 
 
 class SessionSpec(Strict):
     """One negotiation session."""
 
-    name: str = ""
-    description: str = ""
-    protocol: ProtocolKind
+    name: str = Field("", description="Session name.")
+    description: str = Field("", description="What it models.")
+    protocol: ProtocolKind = Field(description="Negotiation protocol.")
     deadline: int = Field(ge=1, le=100_000, description="Maximum number of rounds.")
     seed: int = Field(0, ge=0, description="Seed of the session's random generator.")
     resolution: int = Field(101, ge=2, le=100_001, description="Grid points per continuous issue.")
     first: str | None = Field(None, description="Alternating offers: who proposes first.")
-    issues: list[IssueSpec] = Field(min_length=1)
-    parties: list[PartySpec] = Field(min_length=2)
-    mediator: MediatorSpec | None = None
+    issues: list[IssueSpec] = Field(min_length=1, description="What is negotiated.")
+    parties: list[PartySpec] = Field(min_length=2, description="Who negotiates.")
+    mediator: MediatorSpec | None = Field(None, description="single_text: the mediator.")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from diplosim.plotting.style import (
     CLOSURE_SHADE,
     calendar_axis,
     colour,
+    group_colour,
     linestyle,
     new_figure,
     new_grid,
+    step_period,
     styled,
     time_label,
     track_colour,
@@ -91,6 +93,8 @@ def plot_time_series(runs: RunSet, dyad: str | None = None) -> Figure:
     share = d.groupby("step")["connected"].mean()
     axes[1, 0].plot(share.index, share.to_numpy(), color=colour(5), linestyle="--",
                     linewidth=1.2, label="share of replications connected")
+    axes[1, 0].set_title("solid: median; dashed: share of replications connected",
+                         fontsize=7.5, color="#444444")
     axes[0, 0].set_ylim(0, 1)
     axes[1, 0].set_ylim(-0.05, 1.05)
     ax = axes[0, 1]
@@ -103,7 +107,8 @@ def plot_time_series(runs: RunSet, dyad: str | None = None) -> Figure:
     ax.set_ylabel("open channels")
     handles = [Line2D([], [], color=track_colour(str(t), tracks), label=f"Track {t}")
                for t in tracks]
-    ax.legend(handles=handles, frameon=False, loc="best")
+    ax.legend(handles=handles, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))  # beside the panel, never on the bands
     for ax in axes.flat:
         for a, b in closure_spans(runs, dyad):
             ax.axvspan(a, b, color=CLOSURE_SHADE, alpha=0.35, linewidth=0, zorder=0)
@@ -133,18 +138,21 @@ def plot_survival(runs: RunSet, ax: Axes | None = None, by: str = "kind") -> Fig
     table_ax = None
     if ax is None:
         fig, (ax, table_ax) = new_grid(
-            2, 1, (6.5, 4.2 + 0.18 * len(groups)), sharex=True,
+            2, 1, (7.8, 4.2 + 0.18 * len(groups)), sharex=True,
             gridspec_kw={"height_ratios": [4.0, 0.35 + 0.18 * len(groups)]})
     else:
         fig, ax = new_figure(ax)
     for i, group in enumerate(groups):
         g = km[km["group"] == group]
-        c = colour(i)
+        c = group_colour(i)
         ax.step(g["time"], g["survival"], where="post", color=c, linewidth=1.6,
                 linestyle=linestyle(i),
                 label=f"{group} (n={int(g['at_risk'].iloc[0])})", gid=f"km:{group}")
-        ax.fill_between(g["time"], g["lower"], g["upper"], step="post", color=c, alpha=0.15,
+        ax.fill_between(g["time"], g["lower"], g["upper"], step="post", color=c, alpha=0.08,
                         linewidth=0)
+        for bound in ("lower", "upper"):  # thin band edges: overlapping bands stay readable
+            ax.step(g["time"], g[bound], where="post", color=c, linewidth=0.5, alpha=0.6,
+                    linestyle=linestyle(i))
         cens = g[g["censored"] > 0]
         ax.plot(cens["time"], cens["survival"], linestyle="none", marker="|", markersize=8,
                 color=c, gid=f"censored:{group}")
@@ -153,7 +161,9 @@ def plot_survival(runs: RunSet, ax: Axes | None = None, by: str = "kind") -> Fig
     ax.set_ylabel("share of channels still open")
     ax.set_ylim(-0.02, 1.05)
     if groups:
-        ax.legend(frameon=False, loc="best", title=f"channel {by} (| censored)")
+        # beside the axes, never on the curves
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  title=f"channel {by}\n(| censored)")
         ticks = _ticks(km)
         ax.set_xticks(ticks)
         if table_ax is not None:
@@ -187,14 +197,14 @@ def _at_risk_table(ax: Axes, km: pd.DataFrame, groups: list[str], ticks: np.ndar
     ax.set_ylim(len(groups) - 0.5, -0.9)
     ax.set_yticks(range(len(groups)), [str(g) for g in groups], fontsize=7)
     for label, i in zip(ax.get_yticklabels(), range(len(groups)), strict=True):
-        label.set_color(colour(i))
+        label.set_color(group_colour(i))
     ax.text(0.0, -0.8, "number at risk", fontsize=7, fontweight="bold", va="center",
             transform=ax.get_yaxis_transform())
     for row, group in enumerate(groups):
         g = km[km["group"] == group]
         for t in ticks:
             ax.text(t, row, str(at_risk(g, float(t))), ha="center", va="center", fontsize=7,
-                    color=colour(row), gid=f"at_risk:{group}:{t:g}")
+                    color=group_colour(row), gid=f"at_risk:{group}:{t:g}")
     ax.tick_params(left=False)
     for side in ("left", "top", "right"):
         ax.spines[side].set_visible(False)
@@ -240,7 +250,9 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
     ev = ev[ev["replication"] == replication]
     # every scheduled event (shocks, closures, downgrades, ceilings, changes of government) and
     # every turn of the talks
-    marked = ev.drop_duplicates(["step", "type", "label"]).sort_values("step", kind="stable")
+    # (events sharing a step and a label, e.g. a ceiling raised and a level set together, once)
+    marked = ev.assign(_key=ev["label"].where(ev["label"] != "", ev["type"])).drop_duplicates(
+        ["step", "_key"]).sort_values("step", kind="stable")
     notes = []
     for i, e in enumerate(marked.to_dict("records"), start=1):
         step = float(e["step"])
@@ -249,7 +261,7 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
                 va="center", color="#333333", gid=f"event_number:{i}")
         text = str(e["label"] or f"{e['type'].replace('_', ' ')} {e['target']}".strip())
         when = (f"{runs.time_unit} {step:g}" if runs.start is None
-                else str(e.get("date", ""))[:10] or f"{runs.time_unit} {step:g}")
+                else step_period(int(step), runs.start, runs.time_unit))
         notes.append(f"{i}. {when}: "
                      f"{text if len(text) <= 48 else text[:47] + '…'}")
     if len(notes) > MAX_NOTES:

@@ -50,14 +50,31 @@ def style() -> Iterator[None]:
 LINE_COLOURS = tuple(c for c in OKABE_ITO if c != "#F0E442")
 
 
+# Groups sharing one axis (curves of channel kinds): neighbours in this order differ in hue and
+# lightness (no two oranges or two blues in a row), so five groups read apart even in grey.
+GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9")
+# Tracks beyond 1, 1.5 and 2 (e.g. the nine tracks of Diamond & McDonald): Okabe–Ito's other
+# colours, then grey, brown and a dark violet.
+EXTRA_TRACK_COLOURS = ("#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999", "#8C510A",
+                       "#6A3D9A", "#E6AB02")
+
+
 def colour(i: int) -> str:
     return LINE_COLOURS[i % len(LINE_COLOURS)]
 
 
+def group_colour(i: int) -> str:
+    """Colour of the i-th of several groups drawn on one axis."""
+    return GROUP_COLOURS[i % len(GROUP_COLOURS)]
+
+
 def track_colour(track: str, others: Sequence[str] = ()) -> str:
+    """Tracks 1, 1.5, 2 keep fixed colours; other tracks take distinct ones by their order."""
     if track in TRACK_COLOURS:
         return TRACK_COLOURS[track]
-    return colour(3 + list(others).index(track) if track in others else 6)
+    extra = [t for t in others if t not in TRACK_COLOURS]
+    i = extra.index(track) if track in extra else len(extra)
+    return EXTRA_TRACK_COLOURS[i % len(EXTRA_TRACK_COLOURS)]
 
 
 def track_order(tracks: Iterable[object]) -> list[str]:
@@ -134,6 +151,15 @@ def calendar_axis(ax: Axes, start: dt.date | None, unit: str, last_step: float) 
     ax.set_xticks([position_of(d, start, unit) for d in ticks],
                   [d.strftime(fmt) for d in ticks])
     ax.set_xlabel("date" if ax.get_xlabel() else "")
+
+
+def step_period(step: int, start: dt.date, unit: str) -> str:
+    """The calendar period a step covers, at the unit's precision (1977-09 for a month)."""
+    if unit not in CALENDAR_UNITS:
+        return f"{unit} {step}"
+    begins = date_of(step - 1, start, unit)
+    fmt = {"year": "%Y", "quarter": "%Y-%m", "month": "%Y-%m"}.get(unit, "%Y-%m-%d")
+    return begins.strftime(fmt)
 
 
 def position_of(when: dt.date, start: dt.date, unit: str) -> float:

@@ -30,7 +30,9 @@ def plot_outcome_vs_parameter(runs: pd.DataFrame, parameter: str, outcome: str,
     ``bins`` (default 10) equal-count bins and each bin is drawn at the mean of its values."""
     fig, ax = new_figure(ax, (5.5, 3.8))
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    n_runs = len(ok)
     ok = ok[np.isfinite(ok[outcome].to_numpy(dtype=float))]
+    undefined = n_runs - len(ok)  # e.g. first_agreement when no agreement was reached
     x = ok[parameter].to_numpy(dtype=float)
     if bins is None and ok[parameter].nunique() > MAX_VALUES:
         bins = 10
@@ -45,12 +47,14 @@ def plot_outcome_vs_parameter(runs: pd.DataFrame, parameter: str, outcome: str,
         stats = point_stats(ok, [parameter], outcome)
         what = "mean ± sd of the runs at each value"
     ax.scatter(x, ok[outcome], s=9, color=colour(1), alpha=0.45, linewidth=0,
-               label=f"runs (n={len(ok)})", gid="runs")
+               label=f"runs (n={len(ok)}" + (f"; {undefined} of {n_runs} undefined, not shown)"
+                                             if undefined else ")"), gid="runs")
     ax.errorbar(stats[parameter], stats["mean"], yerr=stats["sd"].fillna(0), color=colour(5),
                 marker="o", markersize=4, capsize=3, linewidth=1.4, label=what, gid="means")
     ax.set_xlabel(parameter)
     ax.set_ylabel(outcome)
-    ax.legend(frameon=False)
+    # under the axes, never on the runs
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
     ax.set_title(title or f"{outcome} against {parameter}")
     return fig
 

@@ -447,7 +447,8 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
             target_idx = np.flatnonzero(mask).astype(np.int64)
         elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT):
             err.add(path, "needs channels", None)
-        events.append(CompiledEvent(spec=ev, step=step, channels=target_idx, dyad=dyad, state=state))
+        events.append(CompiledEvent(spec=ev, step=step, channels=target_idx, dyad=dyad,
+                                    state=state))
 
     # Dyads whose connectivity is tracked.
     if spec.metrics.dyads == "all":
