@@ -55,4 +55,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
   echo "$want" > "$stamp"
 fi
+
+# The browser app's JavaScript/CSS, fetched once from the npm registry so that `diplosim viz`
+# works offline (src/diplosim/viz/assets.py). Without npm the app still works online.
+assets_stamp="$venv/.diplosim-assets"
+assets_want="$(sha256sum "$root/src/diplosim/viz/assets.py" | cut -d' ' -f1)"
+if [ ! -f "$assets_stamp" ] || [ "$(cat "$assets_stamp")" != "$assets_want" ]; then
+  if "$venv/bin/python" -m diplosim.viz.assets >&2; then
+    echo "$assets_want" > "$assets_stamp"
+  fi
+fi
 echo "$venv/bin/python"

@@ -177,5 +177,23 @@ def plot(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.plotting.cli:plot_command"))
 
 
+def viz(sub: Any) -> None:
+    p = sub.add_parser(
+        "viz", help="explore a scenario in the browser (Mesa SolaraViz)",
+        description="Serve an interactive page for a scenario: the channel network, tension, "
+        "connected and redundancy, open channels by track, the state of Track 1 talks; Step, "
+        "Play/Pause, Reset, and sliders (dotted paths, applied on Reset). Works offline once "
+        "set up (scripts/bootstrap.sh caches the page's assets).")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the model (default: the scenario's seed)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a field by dotted path before serving")
+    p.set_defaults(func=lazy("diplosim.commands.viz:viz_command"))
+
+
 # In the order shown by ``--help``.
-SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot)
+SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz)

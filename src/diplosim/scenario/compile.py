@@ -463,6 +463,8 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     negotiation = None
     if spec.negotiation is not None and not err.problems:
         negotiation = _negotiation(spec.negotiation, dyad_ref, state_index, err, lines, source)
+    if spec.explore is not None:
+        _check_explore(spec, err)
 
     if err.problems:
         raise InputError(err.problems, source=source)
@@ -501,6 +503,26 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         dyad_index=dyad_index,
         negotiation=negotiation,
     )
+
+
+def _check_explore(spec: ScenarioSpec, err: _Errors) -> None:
+    """Each slider of the browser app names a number in the scenario."""
+    assert spec.explore is not None
+    document = spec.model_dump(by_alias=True)
+    for i, p in enumerate(spec.explore.parameters):
+        cur: Any = document
+        for part in p.path.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+                cur = cur[int(part)]
+            else:
+                cur = None
+                break
+        if isinstance(cur, bool) or not isinstance(cur, int | float):
+            err.add(f"explore.parameters.{i}.path", "not a numeric field of the scenario",
+                    p.path, "a dotted path to a number, e.g. tension.drift or "
+                    "channels.KIND.close_threshold")
 
 
 def _event_step(spec: ScenarioSpec, ev: EventSpec, horizon: int, path: str,

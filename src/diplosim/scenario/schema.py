@@ -358,6 +358,23 @@ class MetricsSpec(Strict):
     )
 
 
+class ExploreParameter(Strict):
+    """A slider of the browser app: a numeric field by dotted path, with its range."""
+
+    path: str = Field(description="Dotted path of a numeric field, e.g. tension.drift.")
+    low: float | None = Field(None, description="Slider minimum (default 0, or 2x a negative).")
+    high: float | None = Field(None, description="Slider maximum (default 1 for values in "
+                               "[0, 1], else twice the value).")
+
+
+class ExploreSpec(Strict):
+    """How ``diplosim viz`` presents the scenario."""
+
+    parameters: list[ExploreParameter] = Field(
+        default_factory=list, description="Sliders (default: closing thresholds and tension "
+        "rates chosen from the scenario).")
+
+
 class ScenarioSpec(Strict):
     """A diplosim scenario: states, actors, channels, tension dynamics and a timeline."""
 
@@ -383,3 +400,5 @@ class ScenarioSpec(Strict):
     metrics: MetricsSpec = Field(MetricsSpec(), description="How network metrics are computed.")
     negotiation: NegotiationSpec | None = Field(None, description="Track 1 talks of one dyad.")
     sources: list[str] = Field(default_factory=list, description="References for the scenario.")
+    explore: ExploreSpec | None = Field(None, description="Sliders of the browser app "
+                                        "(diplosim viz).")
