@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtr
 
 from diplosim.channels import Channels
@@ -592,3 +594,82 @@ def test_redundancy_of_every_dyad_of_four_states_matches_networkx(seed: int) -> 
         linked = nx.has_path(graph, a, b)
         assert bool(connected[d]) == linked, label
         assert int(redundancy[d]) == (nx.maximum_flow_value(graph, a, b) if linked else 0), label
+
+
+def random_many_states(seed: int, n_states: int) -> str:
+    """Like random_multistate, with ``n_states`` states, two third parties and more channels."""
+    rng = np.random.default_rng(seed)
+    states = [f"S{i}" for i in range(n_states)]
+    rows, links = [], []
+    for s in states:
+        for i in range(3):
+            rows.append(actor(f"{s}a{i}", s, float(rng.choice([1.0, 0.2]))))
+    rows += [actor("third", None, 0.0), actor("fourth", None, 0.0)]
+    for k in range(int(rng.integers(2 * n_states, 6 * n_states))):
+        sa, sb = rng.choice(n_states, size=2, replace=False)
+        a, b = f"{states[sa]}a{rng.integers(3)}", f"{states[sb]}a{rng.integers(3)}"
+        via = f", via: {rng.choice(['third', 'fourth'])}" if rng.random() < 0.3 else ""
+        links.append(f"      - {{id: c{k}, between: [{a}, {b}]{via}}}\n")
+    return ("name: net\nsteps: 3\nstates: [" + ", ".join(f"{{id: {s}}}" for s in states)
+            + "]\n" + actors(*rows) + "channels:\n  line:\n    track: '1'\n    links:\n"
+            + "".join(links) + "metrics: {min_access: 0.5}\n")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_all_pairs_redundancy_of_many_states_matches_networkx(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """10 to 16 states, every dyad tracked: the flow-equivalent tree (Gusfield) is used when
+    more dyads are connected than governments, and every value equals networkx's."""
+    import networkx as nx
+
+    import diplosim.network as network
+
+    calls = []
+    original = network.all_pairs_min_cut
+    monkeypatch.setattr(network, "all_pairs_min_cut",
+                        lambda g, t: calls.append(t.size) or original(g, t))
+
+    n_states = 10 + seed % 7
+    c = scenario_from_text(random_many_states(seed, n_states), "net.yaml").compiled
+    level = (np.random.default_rng(seed).random(c.n_channels) < 0.8).astype(np.int64)
+    connected, redundancy = Connectivity(c, 0.5).compute(level)
+    node = {a: (c.state_ids[c.actor_state[i]] if c.actor_access[i] >= 0.5 else a)
+            for i, a in enumerate(c.actor_ids)}
+    graph = nx.Graph()
+    graph.add_nodes_from(c.state_ids)
+    for ch in np.flatnonzero(level):
+        u, v = node[c.actor_ids[c.channel_a[ch]]], node[c.actor_ids[c.channel_b[ch]]]
+        cap = graph.get_edge_data(u, v, {"capacity": 0})["capacity"]
+        graph.add_edge(u, v, capacity=cap + 1)
+    linked_pairs = 0
+    for d, label in enumerate(c.dyad_labels):
+        a, b = label.split("-")
+        linked = nx.has_path(graph, a, b)
+        linked_pairs += linked
+        assert bool(connected[d]) == linked, label
+        assert int(redundancy[d]) == (nx.maximum_flow_value(graph, a, b) if linked else 0), label
+    if linked_pairs >= n_states:  # more connected pairs than governments, less one
+        assert calls, "the flow-equivalent tree was not used"
+
+
+@given(st.integers(3, 12), st.integers(0, 10_000), st.floats(0.1, 0.9))
+@settings(max_examples=60, deadline=None)
+def test_flow_equivalent_tree_gives_every_minimum_cut(n: int, seed: int, density: float) -> None:
+    import networkx as nx
+    from scipy.sparse import csr_matrix
+
+    from diplosim.network import all_pairs_min_cut
+
+    rng = np.random.default_rng(seed)
+    cap = np.triu(rng.integers(1, 4, (n, n)) * (rng.random((n, n)) < density), 1)
+    cap = cap + cap.T
+    terminals = np.sort(rng.choice(n, size=int(rng.integers(2, n + 1)), replace=False))
+    cut = all_pairs_min_cut(csr_matrix(cap.astype(np.int32)), terminals)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    for i, j in zip(*np.nonzero(np.triu(cap)), strict=True):
+        graph.add_edge(int(i), int(j), capacity=int(cap[i, j]))
+    for i, s in enumerate(terminals):
+        for j, t in enumerate(terminals):
+            if i != j:
+                assert cut[i, j] == nx.maximum_flow_value(graph, int(s), int(t)), (s, t)
