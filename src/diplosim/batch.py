@@ -1,18 +1,26 @@
-"""Many replications of a scenario at once, as one array axis: the model's own components
-(:class:`~diplosim.tension.Tension`, :class:`~diplosim.channels.Channels`,
-:class:`~diplosim.events.Timeline`) run on the scenario tiled ``reps`` times — replication ``r``
-owns states, dyads, actors and channels ``r·n .. (r+1)·n − 1`` of the tiled arrays, and every
-event is applied to each copy.
+"""Many replications of a scenario at once, as one array axis.
 
-Used where thousands of short runs are needed and only channel levels matter (calibration). The
-replications share one random stream, so a batch is statistically, not bitwise, equal to the same
-number of single :class:`~diplosim.model.DiplomacyModel` runs (``tests/test_batch.py`` compares
-them). Not supported in a batch: Track 1 talks (a negotiation section is refused) and the
-connectivity metrics.
+The model's own components (:class:`~diplosim.tension.Tension`,
+:class:`~diplosim.channels.Channels`, :class:`~diplosim.events.Timeline`,
+:class:`~diplosim.talks.Talks`, :class:`~diplosim.network.Connectivity`) run on the scenario
+tiled ``reps`` times — replication ``r`` owns states, dyads, actors and channels
+``r·n … (r+1)·n − 1`` of the tiled arrays, and every event is applied to each copy — in the
+order of :meth:`DiplomacyModel.step <diplosim.model.DiplomacyModel.step>`.
+
+:class:`Batch` gives each replication its own random streams (:mod:`diplosim.streams`), derived
+from its seed exactly as :class:`~diplosim.model.DiplomacyModel` derives them, so replication
+``r`` of a batch is bitwise the single run with seed ``seeds[r]`` — every table of
+:func:`~diplosim.results.collect` equal (``tests/test_batch.py``). Connectivity is computed per
+replication, and only for those whose open set changed in the step. ``diplosim run --reps`` and
+sweeps run their replications this way.
+
+:func:`mission_levels` (the calibration's fast path) is older and simpler: one random stream for
+all replications, so equal to single runs in distribution only, and no talks or connectivity.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any
 
@@ -21,10 +29,14 @@ from numpy.typing import NDArray
 
 from diplosim.channels import Channels
 from diplosim.errors import InputError
-from diplosim.events import Timeline
+from diplosim.events import LogEntry, Timeline
+from diplosim.network import Connectivity
+from diplosim.recorder import Recorder
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.schema import EventType
+from diplosim.streams import Streams
+from diplosim.talks import Talks
 from diplosim.tension import Tension
 
 
@@ -110,3 +122,157 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
         flows = channels.flows(len(big.dyad_labels))
         out[t] = channels.level[watched].reshape(reps, missions.size)
     return out
+
+
+def component_generators(rng: Any) -> tuple[np.random.Generator, np.random.Generator,
+                                             np.random.Generator]:
+    """The tension, channel and talks generators a :class:`DiplomacyModel` built with ``rng``
+    uses (``mesa.Model`` makes ``numpy.random.default_rng(rng)``; the model spawns three)."""
+    if isinstance(rng, np.random.SeedSequence):  # a fresh copy, as DiplomacyModel takes
+        rng = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
+                                     pool_size=rng.pool_size)
+    tension_rng, channel_rng, talks_rng = np.random.default_rng(rng).spawn(3)
+    return tension_rng, channel_rng, talks_rng
+
+
+class Replication:
+    """One replication of a :class:`Batch`, with what :func:`~diplosim.results.collect`,
+    :func:`~diplosim.results.summarize` and the sweep outcomes read from a model."""
+
+    def __init__(self, scenario: Scenario, recorder: Recorder, talks: Talks | None) -> None:
+        self.diplomacy_scenario = scenario
+        self.recorder = recorder
+        self.talks = talks
+
+
+class Batch:
+    """``len(seeds)`` replications of ``scenario`` stepped together (see the module's doc)."""
+
+    def __init__(self, scenario: Scenario, seeds: list[Any]) -> None:
+        if not seeds:
+            raise InputError.single("a batch needs at least one replication", source="seeds")
+        c = scenario.compiled
+        spec = scenario.spec
+        reps = len(seeds)
+        self.scenario = scenario
+        self.reps = reps
+        self.big = big = tile(c, reps)
+        self.nd, self.nch, self.ntr = len(c.dyad_labels), c.n_channels, c.tracked_dyads.size
+        gens = [component_generators(s) for s in seeds]
+        self.t = 0
+        self.horizon = spec.steps
+        self.hawkishness = big.hawkishness.copy()
+        self.audience_cost = big.audience_cost.copy()
+        n_dyads = len(big.dyad_labels)
+        self.n_dyads = n_dyads
+        self.tension = Tension(spec.tension, big.tension0, big.baseline, big.misperception0,
+                               self._dyad_hawkishness(),
+                               Streams([g[0] for g in gens], self.nd))
+        self.channels = Channels(big, spec.tension.audience_cost_weight,
+                                 Streams([g[1] for g in gens], self.nch))
+        # the tiled events with the scenario's own names; each event logs one entry per copy,
+        # replication by replication (tile orders the events so)
+        self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)
+        self.talks: list[Talks | None] = []
+        for r in range(reps):
+            if c.negotiation is None:
+                self.talks.append(None)
+                continue
+            talks = Talks(c.negotiation, c, spec.metrics.min_access, gens[r][2])
+            talks.dyad += r * self.nd
+            talks.direct = talks.direct + r * self.nch
+            talks.unofficial = talks.unofficial + r * self.nch
+            self.talks.append(talks)
+        self.network = Connectivity(c, spec.metrics.min_access, reps)
+        self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
+        self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
+        self.changes: list[tuple[list[Any], list[Any], list[Any]]] = [
+            ([], [], []) for _ in range(reps)]
+        self._had_mission = np.zeros(n_dyads, dtype=bool)
+        self.flows = self.channels.flows(n_dyads)
+        for steps_, channels_, levels_ in self.changes:  # step 0, as Recorder.record_levels
+            steps_.append(np.zeros(0, dtype=np.int64))
+            channels_.append(np.zeros(0, dtype=np.int64))
+            levels_.append(np.zeros(0, dtype=np.int64))
+        self._record()
+
+    def _dyad_hawkishness(self) -> NDArray[np.float64]:
+        big = self.big
+        return np.asarray(0.5 * (self.hawkishness[big.dyad_a] + self.hawkishness[big.dyad_b]),
+                          dtype=float)
+
+    def _record(self) -> None:
+        at_formal = self.channels.missions_at_formal(self.n_dyads)
+        self._had_mission |= at_formal
+        mission_closed = self._had_mission & ~at_formal
+        # recomputed only for the replications whose open set changed
+        connected, redundancy = self.network.compute(self.channels.level)
+        self.recorder.record(
+            tension=self.tension.tension, misperception=self.tension.misperception,
+            participant_misperception=self.tension.participant_misperception,
+            flow=self.flows.communication, mission_closed=mission_closed,
+            connected=connected, redundancy=redundancy,
+            open_counts=self.channels.open_by_dyad_kind(self.n_dyads))
+
+    def step(self) -> None:
+        """One step of every replication, in the order of DiplomacyModel.step."""
+        t = self.t + 1
+        before = self.channels.level.copy()
+        entries = self.timeline.apply(t, self.tension, self.channels, self.hawkishness,
+                                      self.audience_cost)
+        if entries:
+            per = len(entries) // self.reps
+            for r in range(self.reps):
+                self.logs[r].extend(entries[r * per:(r + 1) * per])
+        if any(e.type == EventType.CHANGE_GOVERNMENT.value for e in entries):
+            self.tension.hawkishness = self._dyad_hawkishness()
+            self.channels.set_audience_costs(self.audience_cost)
+        self.tension.step(self.flows)
+        self.channels.step(self.tension.tension)
+        self.flows = self.channels.flows(self.n_dyads)
+        for r, talks in enumerate(self.talks):
+            if talks is not None:
+                self.logs[r].extend(talks.step(t, self.tension, self.channels.level))
+        changed = np.flatnonzero(before != self.channels.level)
+        if changed.size:
+            owner = changed // self.nch
+            new = self.channels.level[changed]
+            for r in np.unique(owner):
+                sel = owner == r
+                steps_, channels_, levels_ = self.changes[int(r)]
+                steps_.append(np.full(int(sel.sum()), t, dtype=np.int64))
+                channels_.append(changed[sel] - int(r) * self.nch)
+                levels_.append(new[sel].astype(np.int64))
+        self.t = t
+        self._record()
+
+    def run(self) -> None:
+        """Run every replication to the scenario's last step."""
+        while self.t < self.horizon:
+            self.step()
+
+    def replication(self, r: int) -> Replication:
+        """Replication ``r`` as a one-replication view (its slice of every record)."""
+        big = self.recorder
+        c = self.scenario.compiled
+        rec = Recorder(0, self.nd, self.ntr, len(c.kinds.names))
+        n = big.n
+        dyads = slice(r * self.nd, (r + 1) * self.nd)
+        tracked = slice(r * self.ntr, (r + 1) * self.ntr)
+        rec.n = n
+        rec.tension = big.tension[:n, dyads]
+        rec.misperception = big.misperception[:n, dyads]
+        rec.participant_misperception = big.participant_misperception[:n, dyads]
+        rec.flow = big.flow[:n, dyads]
+        rec.mission_closed = big.mission_closed[:n, dyads]
+        rec.connected = big.connected[:n, tracked]
+        rec.redundancy = big.redundancy[:n, tracked]
+        rec.open = big.open[:n, dyads]
+        rec.change_step, rec.change_channel, rec.change_level = self.changes[r]
+        rec.log = self.logs[r]
+        talks = copy.copy(self.talks[r])
+        if talks is not None:  # the scenario's own indices, for the tables
+            talks.dyad -= r * self.nd
+            talks.direct = talks.direct - r * self.nch
+            talks.unofficial = talks.unofficial - r * self.nch
+        return Replication(self.scenario, rec, talks)

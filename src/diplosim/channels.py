@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from diplosim.scenario.compile import Compiled
+from diplosim.streams import Streams
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -58,9 +59,10 @@ class Flows:
 class Channels:
     """Levels and ceilings of every channel, with vectorised rule updates."""
 
-    def __init__(self, c: Compiled, audience_cost_weight: float, rng: np.random.Generator) -> None:
+    def __init__(self, c: Compiled, audience_cost_weight: float,
+                 rng: np.random.Generator | Streams) -> None:
         self.c = c
-        self.rng = rng
+        self.rng = Streams.of(rng, c.n_channels)
         self.level: IntArray = c.level0.copy()
         self.ceiling: IntArray = c.ceiling0.copy()
         kinds = c.kinds
@@ -89,7 +91,7 @@ class Channels:
         kinds = self.c.kinds
         t_eff = tension[self.c.channel_dyad] + self.shift
         lv = self.level
-        u = self.rng.random((2, lv.size))  # always drawn: the stream does not depend on state
+        u = self.rng.random(lv.size, rows=2)  # always drawn: the stream does not depend on state
         p_down = crossing_probability(t_eff - kinds.close[self.kind, lv], self.noise)
         down = (lv > 0) & (u[0] < p_down)
         up_level = np.minimum(lv + 1, kinds.top[self.kind])

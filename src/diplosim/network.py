@@ -34,31 +34,59 @@ IntArray = NDArray[np.int64]
 
 
 class Connectivity:
-    """Computes connected/redundancy for the tracked dyads from channel levels."""
+    """Computes connected/redundancy for the tracked dyads from channel levels.
 
-    def __init__(self, c: Compiled, min_access: float) -> None:
+    With ``reps`` > 1 the channel levels are those of a batch of replications laid side by side
+    (:mod:`diplosim.batch`): each replication is its own graph, and a step recomputes only the
+    replications whose set of open channels changed."""
+
+    def __init__(self, c: Compiled, min_access: float, reps: int = 1) -> None:
         n_states = len(c.state_ids)
         n_actors = len(c.actor_ids)
-        self.n_nodes = n_states + n_actors
+        block_nodes = n_states + n_actors
         actor_node = n_states + np.arange(n_actors)
         usable = (c.actor_state >= 0) & (c.actor_access >= min_access)
         actor_node = np.where(usable, c.actor_state, actor_node)
-        self.u = actor_node[c.channel_a]
-        self.v = actor_node[c.channel_b]
+        node_offset = (np.arange(reps, dtype=np.int64) * block_nodes)[:, None]
+        self.reps = reps
+        self.block_channels = c.n_channels
+        self.n_nodes = block_nodes * reps
+        self.u = (actor_node[c.channel_a][None, :] + node_offset).ravel()
+        self.v = (actor_node[c.channel_b][None, :] + node_offset).ravel()
         self.tracked = c.tracked_dyads
-        self.gov_a = c.dyad_a[self.tracked]
-        self.gov_b = c.dyad_b[self.tracked]
+        self.gov_a = (c.dyad_a[self.tracked][None, :] + node_offset).ravel()
+        self.gov_b = (c.dyad_b[self.tracked][None, :] + node_offset).ravel()
+        self.pair_block = np.repeat(np.arange(reps), self.tracked.size)
         # Channels open and close rarely: reuse the last answer while the open set is unchanged.
         self._last_open: NDArray[np.bool_] | None = None
-        self._last: tuple[NDArray[np.int8], NDArray[np.int64]] | None = None
+        self._connected = np.zeros(self.gov_a.size, dtype=np.int8)
+        self._redundancy = np.zeros(self.gov_a.size, dtype=np.int64)
 
     def compute(self, level: IntArray) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
-        """Return (connected, redundancy) for the tracked dyads."""
+        """Return (connected, redundancy) for the tracked dyads (of every replication)."""
         is_open = level > 0
-        if (self._last is not None and self._last_open is not None
-                and np.array_equal(is_open, self._last_open)):
-            return self._last[0].copy(), self._last[1].copy()
-        u, v = self.u[is_open], self.v[is_open]
+        if self._last_open is None:
+            changed = np.ones(self.reps, dtype=bool)
+        else:
+            diff = is_open != self._last_open
+            if not diff.any():
+                return self._connected.copy(), self._redundancy.copy()
+            changed = diff.reshape(self.reps, self.block_channels).any(axis=1)
+        self._last_open = is_open
+        active = is_open & np.repeat(changed, self.block_channels)
+        pairs = np.flatnonzero(changed[self.pair_block])
+        connected, redundancy = self._solve(self.u[active], self.v[active],
+                                            self.gov_a[pairs], self.gov_b[pairs],
+                                            pairs % max(self.tracked.size, 1))
+        self._connected[pairs] = connected
+        self._redundancy[pairs] = redundancy
+        return self._connected.copy(), self._redundancy.copy()
+
+    def _solve(self, u: IntArray, v: IntArray, gov_a: IntArray, gov_b: IntArray,
+               slot: IntArray) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+        """connected and redundancy of the pairs (gov_a, gov_b) in the graph of edges (u, v);
+        ``slot`` is each pair's tracked dyad (pairs of one slot lie in different replications).
+        """
         n = self.n_nodes
         ones = np.ones(u.size, dtype=np.int32)
         graph = coo_matrix(
@@ -66,31 +94,53 @@ class Connectivity:
             shape=(n, n),
         ).tocsr()  # duplicates (parallel channels) are summed: capacity = multiplicity
         _, labels = connected_components(graph, directed=False)
-        connected = (labels[self.gov_a] == labels[self.gov_b]).astype(np.int8)
-        redundancy = np.zeros(self.tracked.size, dtype=np.int64)
+        connected = (labels[gov_a] == labels[gov_b]).astype(np.int8)
+        redundancy = np.zeros(gov_a.size, dtype=np.int64)
         if connected.any():
             index = np.arange(n)
-            if np.count_nonzero(connected) > 1:
+            if np.count_nonzero(connected) > 1 or self.reps > 1:
                 # A flow between two governments stays inside their component: keep only the
                 # components of connected tracked dyads (exact; each maximum_flow call costs a
                 # pass over the whole graph it is given, so this pays when there are several).
-                keep = np.isin(labels, labels[self.gov_a[connected == 1]])
+                keep = np.isin(labels, labels[gov_a[connected == 1]])
                 index = np.cumsum(keep) - 1
                 graph = graph[keep][:, keep]
             flow_graph = csr_matrix(graph, dtype=np.int32)
             flow_graph.sum_duplicates()
             pairs = np.flatnonzero(connected)
-            a, b = index[self.gov_a[pairs]], index[self.gov_b[pairs]]
+            a, b = index[gov_a[pairs]], index[gov_b[pairs]]
             terminals = np.unique(np.concatenate([a, b]))
-            if pairs.size > terminals.size - 1:
+            if self.reps > 1:
+                # one tracked dyad of every replication at once: the replications' graphs are
+                # disjoint, so a super-source feeding each gov_a and a super-sink fed by each
+                # gov_b carry the sum of their maximum flows, each on its own edge (exact)
+                for j in np.unique(slot[pairs]):
+                    group = pairs[slot[pairs] == j]
+                    redundancy[group] = _disjoint_flows(flow_graph, index[gov_a[group]],
+                                                        index[gov_b[group]])
+            elif pairs.size > terminals.size - 1:
                 cut = all_pairs_min_cut(flow_graph, terminals)
                 where = {int(t): i for i, t in enumerate(terminals)}
                 redundancy[pairs] = cut[[where[int(x)] for x in a], [where[int(x)] for x in b]]
             else:
                 for i, s_, t_ in zip(pairs, a, b, strict=True):
                     redundancy[i] = maximum_flow(flow_graph, int(s_), int(t_)).flow_value
-        self._last_open, self._last = is_open, (connected.copy(), redundancy.copy())
         return connected, redundancy
+
+
+def _disjoint_flows(graph: csr_matrix, sources: IntArray, sinks: IntArray) -> IntArray:
+    """Maximum flow from each source to its sink, the pairs lying in disjoint parts of
+    ``graph``: one flow from a super-source to a super-sink."""
+    n = graph.shape[0]
+    big = int(graph.sum()) + 1  # more than any cut
+    k = sources.size
+    coo = graph.tocoo()
+    rows = np.concatenate([coo.row, np.full(k, n), sinks])
+    cols = np.concatenate([coo.col, sources, np.full(k, n + 1)])
+    caps = np.concatenate([coo.data, np.full(2 * k, big)]).astype(np.int32)
+    augmented = csr_matrix((caps, (rows, cols)), shape=(n + 2, n + 2))
+    flow = maximum_flow(augmented, n, n + 1).flow
+    return np.asarray(flow[n, sources].toarray()).ravel().astype(np.int64)
 
 
 DENSE_NODES = 2000  # graphs up to this many nodes: residual reachability on dense arrays

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 import numpy as np
 from numpy.typing import NDArray
 
 from diplosim.events import LogEntry
+
+if TYPE_CHECKING:
+    from diplosim.scenario import Scenario
+    from diplosim.talks import Talks
+
+
+class Recorded(Protocol):
+    """What result tables and sweep outcomes read from a run: a :class:`DiplomacyModel
+    <diplosim.model.DiplomacyModel>` or one replication of a :class:`Batch
+    <diplosim.batch.Batch>`."""
+
+    @property
+    def diplomacy_scenario(self) -> Scenario: ...
+
+    @property
+    def recorder(self) -> Recorder: ...
+
+    @property
+    def talks(self) -> Talks | None: ...
 
 
 class Recorder:

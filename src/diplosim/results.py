@@ -30,6 +30,7 @@ the date of row t is start + t time units (:mod:`diplosim.dates`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ import pandas as pd
 
 from diplosim.dates import dates_of
 from diplosim.model import DiplomacyModel
+from diplosim.recorder import Recorded
 from diplosim.scenario import Scenario
 from diplosim.talks import TALKS_COLUMNS
 
@@ -78,7 +80,40 @@ def simulate(scenario: Scenario, rng: Any = None, steps: int | None = None) -> R
     return collect(model, seed=rng)
 
 
-def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
+#: Memory a batch of replications may take for its records (bytes).
+BATCH_BYTES = 200_000_000
+
+
+def batch_size(scenario: Scenario, steps: int | None = None) -> int:
+    """How many replications :func:`simulate_many` steps together: up to 256, fewer when one
+    replication's records are large."""
+    c = scenario.compiled
+    rows = (steps or scenario.steps) + 1
+    per_rep = (rows * len(c.dyad_labels) * (6 + len(c.kinds.names)) * 8
+               + rows * c.tracked_dyads.size * 9 + c.n_channels * 128)
+    return int(min(256, max(1, BATCH_BYTES // max(per_rep, 1))))
+
+
+def simulate_many(scenario: Scenario, seeds: Sequence[Any],
+                  on_batch: Callable[[int], None] | None = None) -> list[RunResult]:
+    """The replications ``seeds`` of ``scenario``, run as batches (:class:`diplosim.batch.Batch`):
+    result ``r`` equals ``simulate(scenario, rng=seeds[r])`` exactly. ``on_batch(n)`` is called
+    after each batch of ``n`` replications (progress)."""
+    from diplosim.batch import Batch
+
+    size = batch_size(scenario)
+    results: list[RunResult] = []
+    for first in range(0, len(seeds), size):
+        chunk = list(seeds[first:first + size])
+        batch = Batch(scenario, chunk)
+        batch.run()
+        results += [collect(batch.replication(r), seed=s) for r, s in enumerate(chunk)]
+        if on_batch is not None:
+            on_batch(len(chunk))
+    return results
+
+
+def collect(model: Recorded, seed: Any = None) -> RunResult:
     """Build the result tables from a model that has run."""
     c = model.diplomacy_scenario.compiled
     rec = model.recorder
@@ -143,7 +178,7 @@ def collect(model: DiplomacyModel, seed: Any = None) -> RunResult:
     )
 
 
-def _open_table(model: DiplomacyModel, n: int, labels: np.ndarray) -> pd.DataFrame:
+def _open_table(model: Recorded, n: int, labels: np.ndarray) -> pd.DataFrame:
     c = model.diplomacy_scenario.compiled
     counts = model.recorder.open[:n]  # (n, dyads, kinds)
     kinds = list(c.kinds.names)
@@ -169,7 +204,7 @@ def _open_table(model: DiplomacyModel, n: int, labels: np.ndarray) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def dyad_metrics(model: DiplomacyModel) -> tuple[np.ndarray, np.ndarray]:
+def dyad_metrics(model: Recorded) -> tuple[np.ndarray, np.ndarray]:
     """``connected`` and ``redundancy`` per step and dyad (NaN for untracked dyads)."""
     c = model.diplomacy_scenario.compiled
     rec = model.recorder
@@ -181,7 +216,7 @@ def dyad_metrics(model: DiplomacyModel) -> tuple[np.ndarray, np.ndarray]:
     return connected, redundancy
 
 
-def summarize(model: DiplomacyModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def summarize(model: Recorded) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-dyad ``summary`` and the ``talks`` table of a model that has run (call once)."""
     n = model.recorder.n
     connected, redundancy = dyad_metrics(model)
@@ -200,7 +235,7 @@ def _first_closure(mission_closed: np.ndarray) -> np.ndarray:
     return first
 
 
-def _spells(model: DiplomacyModel, n: int, first_closure: np.ndarray) -> pd.DataFrame:
+def _spells(model: Recorded, n: int, first_closure: np.ndarray) -> pd.DataFrame:
     c = model.diplomacy_scenario.compiled
     rec = model.recorder
     final_step = n - 1
@@ -260,7 +295,7 @@ def channel_spells(history: list[tuple[int, int]]) -> list[tuple[int, int | None
     return spells
 
 
-def _summary(model: DiplomacyModel, n: int, connected: np.ndarray, redundancy: np.ndarray,
+def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
              first_closure: np.ndarray) -> pd.DataFrame:
     c = model.diplomacy_scenario.compiled
     rec = model.recorder

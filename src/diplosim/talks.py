@@ -98,7 +98,8 @@ class Talks:
     def hazard(self, levels: NDArray[np.int64]) -> float:
         d = self.spec.durability
         assert self.in_force is not None
-        open_share = float((levels[self.unofficial] > 0).mean()) if self.unofficial.size else 0.0
+        open_share = (np.count_nonzero(levels[self.unofficial]) / self.unofficial.size
+                      if self.unofficial.size else 0.0)
         base = min(d.base_hazard + d.suppression * self.in_force["shortfall"], 1.0)
         return float(base * (1.0 - d.civil_society * open_share))
 

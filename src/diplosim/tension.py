@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from diplosim.channels import Flows
 from diplosim.scenario.schema import TensionSpec
+from diplosim.streams import Streams
 
 FloatArray = NDArray[np.float64]
 
@@ -40,7 +41,7 @@ class Tension:
         baseline: FloatArray,
         misperception0: FloatArray,
         hawkishness: FloatArray,
-        rng: np.random.Generator,
+        rng: np.random.Generator | Streams,
     ) -> None:
         self.spec = spec
         self.tension = tension0.astype(float).copy()
@@ -48,7 +49,7 @@ class Tension:
         self.participant_misperception = misperception0.astype(float).copy()
         self.scenario_baseline = np.clip(baseline.astype(float), 1e-6, 1 - 1e-6)
         self.hawkishness = hawkishness  # mean hawkishness of each dyad's two states
-        self.rng = rng
+        self.rng = Streams.of(rng, tension0.size)
         # Dyads differ in their baseline (drawn once); draws only when asked, so scenarios
         # without heterogeneity keep their random streams.
         self.baseline = (self._draw_baselines(np.arange(tension0.size))
@@ -59,8 +60,7 @@ class Tension:
         c = self.spec.baseline_concentration
         if not c:
             return b
-        drawn: FloatArray = np.asarray(self.rng.beta(b * c, (1.0 - b) * c), dtype=float)
-        return drawn
+        return self.rng.beta(b * c, (1.0 - b) * c, dyads)
 
     def shock(self, dyad: int, magnitude: float) -> None:
         """An event's shock: tension jumps at once (clipped), before this step's update."""
@@ -70,7 +70,7 @@ class Tension:
         s = self.spec
         t, m, p = self.tension, self.misperception, self.participant_misperception
         h = s.half_saturation
-        noise = s.noise * self.rng.standard_normal(t.shape) if s.noise > 0 else 0.0
+        noise = s.noise * self.rng.standard_normal(t.size) if s.noise > 0 else 0.0
         k = flows.communication
         t_new = (
             t
@@ -96,6 +96,6 @@ class Tension:
         self.misperception = np.clip(m_new, 0.0, 1.0)
         self.participant_misperception = np.clip(p_new, 0.0, 1.0)
         if s.regime_change > 0:  # a new regime brings a new baseline (drawn after the update)
-            changed = np.flatnonzero(self.rng.random(t.shape) < s.regime_change)
+            changed = np.flatnonzero(self.rng.random(t.size) < s.regime_change)
             if changed.size:
                 self.baseline[changed] = self._draw_baselines(changed)

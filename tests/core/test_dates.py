@@ -96,3 +96,10 @@ def test_bad_dates_are_located(change: tuple[str, str], path: str, words: str) -
     assert problem.path == path
     assert words in problem.message
     assert problem.line is not None
+
+
+def test_a_run_past_year_9999_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        scenario_from_text(BASE.replace("steps: 24", "steps: 120000"), source="cal.yaml")
+    assert info.value.problems[0].path == "steps"
+    assert "year 9999" in info.value.problems[0].message

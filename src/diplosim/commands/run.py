@@ -16,7 +16,7 @@ from diplosim.outputs import claim_folder
 from diplosim.overrides import parse_assignments
 from diplosim.progress import Progress
 from diplosim.replicate import replication_seeds, seed_label
-from diplosim.results import simulate
+from diplosim.results import simulate_many
 from diplosim.runset import combine, command_line, now, versions, write_runset
 from diplosim.scenario import Scenario, load_scenario
 
@@ -50,10 +50,8 @@ def run_command(args: argparse.Namespace) -> int:
     root = args.seed if args.seed is not None else (scenario.spec.seed or DEFAULT_SEED)
     seeds = replication_seeds(root, args.reps)
     progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
-    results = []
-    for seq in seeds:
-        results.append(simulate(scenario, rng=seq))
-        progress.update()
+    # replications as an array axis (diplosim.batch): each equals its single run exactly
+    results = simulate_many(scenario, seeds, on_batch=lambda n: progress.update(n))
     labels = [seed_label(s) for s in seeds]
     tables = combine(results, labels)
     provenance = {

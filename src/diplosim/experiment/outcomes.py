@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from diplosim.experiment.spec import OutcomeSpec, SeriesSpec
-from diplosim.model import DiplomacyModel
+from diplosim.recorder import Recorded
 from diplosim.results import dyad_metrics
 
 STEP_METRICS = frozenset({
@@ -41,7 +41,7 @@ def nanmean(values: np.ndarray, axis: int | None = None) -> Any:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def step_matrix(model: DiplomacyModel, metric: str) -> np.ndarray:
+def step_matrix(model: Recorded, metric: str) -> np.ndarray:
     """A per-step metric as a (steps + 1) × dyads float array."""
     rec = model.recorder
     n = rec.n
@@ -55,7 +55,7 @@ def step_matrix(model: DiplomacyModel, metric: str) -> np.ndarray:
     return np.asarray(getattr(rec, metric)[:n], dtype=float)
 
 
-def _dyad_index(model: DiplomacyModel, pair: Sequence[str]) -> int:
+def _dyad_index(model: Recorded, pair: Sequence[str]) -> int:
     c = model.diplomacy_scenario.compiled
     ids = list(c.state_ids)
     a, b = ids.index(pair[0]), ids.index(pair[1])
@@ -65,7 +65,7 @@ def _dyad_index(model: DiplomacyModel, pair: Sequence[str]) -> int:
     raise ValueError(f"no dyad {pair[0]}-{pair[1]}")
 
 
-def step_series(model: DiplomacyModel, metric: str, dyad: Sequence[str] | None = None
+def step_series(model: Recorded, metric: str, dyad: Sequence[str] | None = None
                 ) -> np.ndarray:
     """One value per step: the dyad's, or the NaN-aware mean over dyads."""
     m = step_matrix(model, metric)
@@ -91,7 +91,7 @@ def aggregate(series: np.ndarray, spec: OutcomeSpec) -> float:
     return float(valid.max() if spec.aggregate == "max" else valid.min())
 
 
-def summary_arrays(model: DiplomacyModel) -> dict[str, np.ndarray]:
+def summary_arrays(model: Recorded) -> dict[str, np.ndarray]:
     """Every summary metric per dyad, as float arrays; the same values as ``summarize``.
 
     Call once per run (it closes the run's talks, as ``summarize`` does).
@@ -159,7 +159,7 @@ def summary_arrays(model: DiplomacyModel) -> dict[str, np.ndarray]:
     }
 
 
-def compute_outcomes(model: DiplomacyModel, outcomes: Sequence[OutcomeSpec]) -> dict[str, float]:
+def compute_outcomes(model: Recorded, outcomes: Sequence[OutcomeSpec]) -> dict[str, float]:
     """The named outcomes of a model that has run."""
     values: dict[str, float] = {}
     summary: dict[str, np.ndarray] | None = None
@@ -177,7 +177,7 @@ def compute_outcomes(model: DiplomacyModel, outcomes: Sequence[OutcomeSpec]) -> 
     return values
 
 
-def compute_series(model: DiplomacyModel, spec: SeriesSpec) -> dict[str, np.ndarray]:
+def compute_series(model: Recorded, spec: SeriesSpec) -> dict[str, np.ndarray]:
     """Thinned per-step series (mean over dyads): ``step`` plus one array per metric."""
     n = model.recorder.n
     steps = np.arange(0, n, spec.every)

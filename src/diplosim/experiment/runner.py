@@ -96,8 +96,38 @@ def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
     return values, series
 
 
+def _batched_outcomes(context: RunContext, runs: list[RunSpec]
+                      ) -> list[tuple[dict[str, float], dict[str, np.ndarray] | None]] | None:
+    """The runs of one point as one batch (diplosim.batch): each run's outcomes equal those of
+    its single run. None when the batch cannot run (then each run goes alone, so a failure is
+    recorded for the run that fails, as before)."""
+    from diplosim.batch import Batch
+    from diplosim.experiment.design import run_seed
+    from diplosim.experiment.outcomes import compute_outcomes, compute_series
+
+    try:
+        scenario = _point_scenario(context, runs[0].overrides)
+        batch = Batch(scenario, [run_seed(context.root_seed, r.point_id, r.replication)
+                                 for r in runs])
+        batch.run()
+        out = []
+        for i in range(len(runs)):
+            view = batch.replication(i)
+            values = compute_outcomes(view, context.outcomes)
+            series = (compute_series(view, context.series) if context.series is not None
+                      else None)
+            out.append((values, series))
+        return out
+    except Exception:
+        return None
+
+
 def run_chunk(chunk: Chunk) -> ChunkResult:
-    """Run every run of a chunk; never raises for a failing run."""
+    """Run every run of a chunk; never raises for a failing run.
+
+    With the default evaluator, the runs of one point are simulated together as a batch of
+    replications (replications as an array axis, exactly equal to single runs); ``seconds`` is
+    then the batch's time shared equally among its runs."""
     from diplosim.experiment.design import run_seed
     from diplosim.replicate import seed_label
 
@@ -106,22 +136,43 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     names = [o.name for o in context.outcomes]
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
-    for run in chunk.runs:
-        seed = run_seed(context.root_seed, run.point_id, run.replication)
+    groups: list[list[RunSpec]] = []
+    for run in chunk.runs:  # consecutive runs of one point form a batch
+        if groups and context.evaluator is None and groups[-1][0].point_id == run.point_id:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    for group in groups:
         start = time.time()
         tick = time.perf_counter()
-        row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
-                               "replication": run.replication, "seed": seed_label(seed)}
-        try:
-            values, run_series = evaluate(context, run.overrides, seed)
-            row.update(status="ok", error="")
-            row.update({n: float(values.get(n, np.nan)) for n in names})
-            if run_series is not None:
-                series.append({"run_id": run.run_id, **run_series})
-        except Exception as exc:  # recorded, not raised: the sweep goes on
-            row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
-            row.update(dict.fromkeys(names, np.nan))
-        row["started"] = start
-        row["seconds"] = time.perf_counter() - tick
-        rows.append(row)
+        batched = _batched_outcomes(context, group) if len(group) > 1 else None
+        shared = (time.perf_counter() - tick) / len(group)
+        for i, run in enumerate(group):
+            seed = run_seed(context.root_seed, run.point_id, run.replication)
+            row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
+                                   "replication": run.replication, "seed": seed_label(seed)}
+            if batched is not None:
+                values, run_series = batched[i]
+                row.update(status="ok", error="")
+                row.update({n: float(values.get(n, np.nan)) for n in names})
+                if run_series is not None:
+                    series.append({"run_id": run.run_id, **run_series})
+                row["started"] = start
+                row["seconds"] = shared
+                rows.append(row)
+                continue
+            start = time.time()
+            tick = time.perf_counter()
+            try:
+                values, run_series = evaluate(context, run.overrides, seed)
+                row.update(status="ok", error="")
+                row.update({n: float(values.get(n, np.nan)) for n in names})
+                if run_series is not None:
+                    series.append({"run_id": run.run_id, **run_series})
+            except Exception as exc:  # recorded, not raised: the sweep goes on
+                row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+                row.update(dict.fromkeys(names, np.nan))
+            row["started"] = start
+            row["seconds"] = time.perf_counter() - tick
+            rows.append(row)
     return ChunkResult(rows=rows, series=series)

@@ -131,7 +131,7 @@ def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
                           overrides=overrides)
 
 
-MAX_CHUNK = 50
+MAX_CHUNK = 200  # runs of one point in a chunk are simulated together (diplosim.batch)
 MIN_CHUNK = 4
 
 

@@ -210,6 +210,12 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     _check_size(spec, lines, source)
     err = _Errors(lines)
     horizon = spec.steps if event_horizon is None else max(spec.steps, event_horizon)
+    if spec.start is not None and not check_start(spec.start, spec.time_unit):
+        try:
+            date_of(horizon, spec.start, spec.time_unit)
+        except (ValueError, OverflowError):
+            err.add("steps", f"{horizon:,} {spec.time_unit}s from {spec.start.isoformat()} "
+                    "end after the year 9999", horizon, "fewer steps, or an earlier start")
     if spec.start is not None and (why := check_start(spec.start, spec.time_unit)):
         err.add("start" if spec.start.day > 28 else "time_unit", why,
                 spec.start.isoformat() if spec.start.day > 28 else spec.time_unit,
@@ -538,8 +544,8 @@ def _event_step(spec: ScenarioSpec, ev: EventSpec, horizon: int, path: str,
         err.add(path, f"an event dated {when} needs the scenario's start date", when,
                 "a step number, or give the scenario a start: YYYY-MM-DD")
         return 0
-    if check_start(spec.start, spec.time_unit):
-        return 0  # reported once, at start/time_unit
+    if check_start(spec.start, spec.time_unit) or err.problems:
+        return 0  # reported once, at start/time_unit or steps
     step = step_of(ev.at, spec.start, spec.time_unit)
     first = spec.start.isoformat()
     end = date_of(horizon, spec.start, spec.time_unit) - dt.timedelta(days=1)

@@ -1,0 +1,208 @@
+"""Every benchmark figure in one command, each with its anchor and the ratio to it.
+
+    python benchmarks/run_all.py            # the figures of benchmarks/README.md (~2 minutes)
+    python benchmarks/run_all.py --quick    # tiny sizes: checks that every benchmark still runs
+
+Figures (medians of ``--repeats`` runs, default 5; ``--quick``: 1):
+
+- sweep: ``diplosim sweep`` against ``mesa.batch_run`` on the flagship, same grid, seeds and
+  2 workers (sweep_bench.py ``compare``);
+- batch: one flagship replication in a batch of 500 against a single ``DiplomacyModel`` run;
+- all-pairs: steps/s of the 60-state scenario with every dyad tracked, and channel-steps/s;
+- floor: the channel rule on 72,570 channels — diplosim's ``Channels.step`` against a bare
+  NumPy kernel of the same rule (the floor) and an idiomatic Mesa version (one agent per
+  channel, ``model.agents.do("step")``); all three draw two uniforms per channel per step and
+  apply the same thresholds, so they do the same arithmetic;
+- start-up: ``diplosim --help`` against ``python -c pass``; ``diplosim validate`` of the flagship.
+
+Prints one line per figure: name, value, unit, anchor, ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+FLAGSHIP = ROOT / "scenarios" / "mission_closure.yaml"
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def report(name: str, value: float, unit: str, anchor: str, ratio: float | None) -> None:
+    shown = f"{ratio:.2f}x" if ratio is not None else "-"
+    print(f"{name:<34} {value:>12.4g} {unit:<16} vs {anchor:<36} {shown}", flush=True)
+
+
+def sweep_vs_batch_run(quick: bool, repeats: int) -> None:
+    import sweep_bench
+
+    points, reps = (2, 4) if quick else (5, 200)
+    t_sweep = median_time(lambda: sweep_bench.run_diplosim(points, reps, 2), repeats)
+    t_batch = median_time(lambda: sweep_bench.run_batch_run(points, reps, 2), repeats)
+    runs = points * reps
+    report("sweep (flagship, 2 workers)", runs / t_sweep, "runs/s",
+           f"mesa.batch_run {runs / t_batch:.1f} runs/s", t_batch / t_sweep)
+
+
+def batch_vs_single(quick: bool, repeats: int) -> None:
+    from diplosim.batch import Batch
+    from diplosim.model import DiplomacyModel
+    from diplosim.replicate import replication_seeds
+    from diplosim.scenario import load_scenario
+
+    scenario = load_scenario(FLAGSHIP)
+    reps = 8 if quick else 500
+    seeds = replication_seeds(1, reps)
+
+    def batch() -> None:
+        b = Batch(scenario, seeds)
+        b.run()
+
+    def singles() -> None:
+        for s in seeds[: min(reps, 50)]:
+            DiplomacyModel(scenario, rng=s, collect=False).run()
+
+    per_batch = median_time(batch, repeats) / reps
+    per_single = median_time(singles, repeats) / min(reps, 50)
+    report("batch replication (flagship)", per_batch * 1e3, "ms/run",
+           f"single run {per_single * 1e3:.2f} ms", per_single / per_batch)
+
+
+def all_pairs(quick: bool, repeats: int) -> None:
+    import yaml
+    from generate_large import large_scenario
+
+    from diplosim.model import DiplomacyModel
+    from diplosim.scenario import load_scenario
+
+    states, steps = (8, 3) if quick else (60, 30)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "large.yaml"
+        path.write_text(yaml.safe_dump(large_scenario(states, "all", 0.75)))
+        scenario = load_scenario(path)
+
+    def run() -> None:
+        model = DiplomacyModel(scenario, rng=1, collect=False)
+        model.run(steps)
+
+    per_step = median_time(run, repeats) / steps
+    channels = scenario.compiled.n_channels
+    report(f"all-pairs, {states} states", 1 / per_step, "steps/s",
+           f"target 140 steps/s ({channels:,} channels)", (1 / per_step) / 140)
+    report(f"channel-steps, {states} states", channels / per_step, "channel-steps/s",
+           "target 10 M/s", channels / per_step / 10e6)
+
+
+def floor(quick: bool, repeats: int) -> None:
+    import mesa
+    from scipy.special import ndtr
+
+    n = 2_000 if quick else 72_570
+    steps = 3 if quick else 20
+    rng = np.random.default_rng(1)
+    tension = rng.uniform(0.3, 0.9, 1770)
+    dyad = rng.integers(0, 1770, n)
+    close, reopen, noise = 0.8, 0.6, 0.03
+
+    def numpy_kernel() -> None:  # the floor: the rule, nothing else
+        level = np.ones(n, dtype=np.int64)
+        g = np.random.default_rng(2)
+        for _ in range(steps):
+            t = tension[dyad]
+            u = g.random((2, n))
+            down = (level > 0) & (u[0] < ndtr((t - close) / noise))
+            up = ~down & (level < 1) & (u[1] < ndtr((reopen - t) / noise))
+            level = level - down + up
+
+    from diplosim.channels import Channels
+    from diplosim.scenario import scenario_from_text
+
+    text = ("name: floor\nsteps: 1\nstates: [{id: a}, {id: b}]\nactors:\n  list:\n"
+            "    - {id: x, state: a, kind: k, tracks: ['1'], access: 1}\n"
+            "    - {id: y, state: b, kind: k, tracks: ['1'], access: 1}\n"
+            "channels:\n  line:\n    track: '1'\n    close_threshold: 0.8\n"
+            "    reopen_threshold: 0.6\n    noise: 0.03\n    generate:\n"
+            f"      - {{dyads: all, from: {{kind: k}}, to: {{kind: k}}, count: {n}}}\n")
+    compiled = scenario_from_text(text).compiled
+    ch_tension = np.array([0.6])
+
+    def diplosim_channels() -> None:
+        channels = Channels(compiled, 0.0, np.random.default_rng(2))
+        for _ in range(steps):
+            channels.step(ch_tension)
+
+    class ChannelAgent(mesa.Agent):  # type: ignore[misc]
+        def __init__(self, model: mesa.Model, d: int) -> None:
+            super().__init__(model)
+            self.d = d
+            self.level = 1
+
+        def step(self) -> None:
+            t = tension[self.d]
+            u0, u1 = self.random.random(), self.random.random()
+            if self.level > 0 and u0 < ndtr((t - close) / noise):
+                self.level -= 1
+            elif self.level < 1 and u1 < ndtr((reopen - t) / noise):
+                self.level += 1
+
+    mesa_n = min(n, 5_000)  # Mesa's agent loop at the full size takes minutes
+
+    def mesa_version() -> None:
+        model = mesa.Model(rng=2)
+        for d in dyad[:mesa_n]:
+            ChannelAgent(model, int(d))
+        for _ in range(steps):
+            model.agents.do("step")
+
+    rate_numpy = n * steps / median_time(numpy_kernel, repeats)
+    rate_ours = n * steps / median_time(diplosim_channels, repeats)
+    rate_mesa = mesa_n * steps / median_time(mesa_version, repeats)
+    report(f"channel rule, {n:,} channels", rate_ours, "channel-steps/s",
+           f"bare NumPy {rate_numpy:.3g}/s", rate_ours / rate_numpy)
+    report(f"channel rule, {n:,} channels", rate_ours, "channel-steps/s",
+           f"idiomatic Mesa {rate_mesa:.3g}/s", rate_ours / rate_mesa)
+
+
+def start_up(quick: bool, repeats: int) -> None:
+    diplosim = str(Path(sys.executable).parent / "diplosim")
+
+    def run(*cmd: str) -> Callable[[], object]:
+        return lambda: subprocess.run(cmd, check=True, capture_output=True)
+
+    bare = median_time(run(sys.executable, "-c", "pass"), repeats)
+    help_ = median_time(run(diplosim, "--help"), repeats)
+    validate = median_time(run(diplosim, "validate", str(FLAGSHIP)), repeats)
+    report("diplosim --help", help_, "s", f"python -c pass {bare:.3f} s", help_ / bare)
+    report("diplosim validate (flagship)", validate, "s", "target 0.5 s", validate / 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args()
+    repeats = args.repeats or (1 if args.quick else 5)
+    for bench in (start_up, batch_vs_single, all_pairs, floor, sweep_vs_batch_run):
+        bench(args.quick, repeats)
+
+
+if __name__ == "__main__":
+    main()

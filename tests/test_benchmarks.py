@@ -1,0 +1,21 @@
+"""Every benchmark runs (at tiny sizes), so none rots; the figures themselves are in
+benchmarks/README.md — no timed assertions here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_run_all_quick_prints_every_figure() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for name in ("diplosim --help", "diplosim validate", "batch replication", "all-pairs",
+                 "channel-steps", "channel rule", "sweep (flagship"):
+        assert any(line.startswith(name) for line in lines), (name, done.stdout)
+    assert all(line.rstrip().endswith("x") for line in lines)  # every figure has its ratio
