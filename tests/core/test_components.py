@@ -576,11 +576,18 @@ def random_multistate(seed: int) -> str:
 
 @pytest.mark.parametrize("seed", range(15))
 def test_redundancy_of_every_dyad_of_four_states_matches_networkx(seed: int) -> None:
-    import networkx as nx
 
     c = scenario_from_text(random_multistate(seed), "net.yaml").compiled
     level = np.random.default_rng(seed).integers(0, 2, c.n_channels)
     connected, redundancy = Connectivity(c, 0.5).compute(level)
+    check_against_networkx(c, level, connected, redundancy)
+
+
+def check_against_networkx(c: Any, level: np.ndarray, connected: np.ndarray,
+                           redundancy: np.ndarray) -> int:
+    """Assert connected/redundancy of every dyad equal networkx's; return the linked pairs."""
+    import networkx as nx
+
     node = {a: (c.state_ids[c.actor_state[i]] if c.actor_access[i] >= 0.5 else a)
             for i, a in enumerate(c.actor_ids)}
     graph = nx.Graph()
@@ -589,11 +596,14 @@ def test_redundancy_of_every_dyad_of_four_states_matches_networkx(seed: int) -> 
         u, v = node[c.actor_ids[c.channel_a[ch]]], node[c.actor_ids[c.channel_b[ch]]]
         cap = graph.get_edge_data(u, v, {"capacity": 0})["capacity"]
         graph.add_edge(u, v, capacity=cap + 1)
+    linked_pairs = 0
     for d, label in enumerate(c.dyad_labels):
         a, b = label.split("-")
         linked = nx.has_path(graph, a, b)
+        linked_pairs += linked
         assert bool(connected[d]) == linked, label
         assert int(redundancy[d]) == (nx.maximum_flow_value(graph, a, b) if linked else 0), label
+    return linked_pairs
 
 
 def random_many_states(seed: int, n_states: int) -> str:
@@ -620,7 +630,6 @@ def test_all_pairs_redundancy_of_many_states_matches_networkx(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """10 to 16 states, every dyad tracked: the flow-equivalent tree (Gusfield) is used when
     more dyads are connected than governments, and every value equals networkx's."""
-    import networkx as nx
 
     import diplosim.network as network
 
@@ -633,21 +642,7 @@ def test_all_pairs_redundancy_of_many_states_matches_networkx(
     c = scenario_from_text(random_many_states(seed, n_states), "net.yaml").compiled
     level = (np.random.default_rng(seed).random(c.n_channels) < 0.8).astype(np.int64)
     connected, redundancy = Connectivity(c, 0.5).compute(level)
-    node = {a: (c.state_ids[c.actor_state[i]] if c.actor_access[i] >= 0.5 else a)
-            for i, a in enumerate(c.actor_ids)}
-    graph = nx.Graph()
-    graph.add_nodes_from(c.state_ids)
-    for ch in np.flatnonzero(level):
-        u, v = node[c.actor_ids[c.channel_a[ch]]], node[c.actor_ids[c.channel_b[ch]]]
-        cap = graph.get_edge_data(u, v, {"capacity": 0})["capacity"]
-        graph.add_edge(u, v, capacity=cap + 1)
-    linked_pairs = 0
-    for d, label in enumerate(c.dyad_labels):
-        a, b = label.split("-")
-        linked = nx.has_path(graph, a, b)
-        linked_pairs += linked
-        assert bool(connected[d]) == linked, label
-        assert int(redundancy[d]) == (nx.maximum_flow_value(graph, a, b) if linked else 0), label
+    linked_pairs = check_against_networkx(c, level, connected, redundancy)
     if linked_pairs >= n_states:  # more connected pairs than governments, less one
         assert calls, "the flow-equivalent tree was not used"
 
