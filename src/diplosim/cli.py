@@ -13,9 +13,19 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from diplosim import __version__
 from diplosim.commands.parsers import SUBCOMMANDS
 from diplosim.errors import InputError
+
+
+class VersionAction(argparse.Action):
+    """``--version``, with the version looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import diplosim
+
+        print(f"diplosim {diplosim.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="diplosim",
         description="Negotiation simulation engine for multi-track diplomacy research.",
     )
-    parser.add_argument("--version", action="version", version=f"diplosim {__version__}")
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(sub)

@@ -307,3 +307,16 @@ def test_the_command_line_parses_without_the_scientific_stack() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_version_has_one_source() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    import diplosim
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert diplosim.__version__ == version("diplosim") == pyproject["project"]["version"]
+    done = subprocess.run([sys.executable, "-m", "diplosim", "--version"], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == f"diplosim {diplosim.__version__}"
