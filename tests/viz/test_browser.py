@@ -116,9 +116,16 @@ def test_page_runs_in_a_real_browser(server: str) -> None:
         page.wait_for_function("() => /week ([4-9]|\\d\\d+) of 156/.test(document.body.innerText)",
                                timeout=30_000)
         page.get_by_role("button", name="❚❚").click()
-        time.sleep(1.0)
-        paused = step()
-        time.sleep(1.5)
+        # a step already under way when Pause is clicked may still land (on a slow machine a
+        # step with its redraw takes over a second): wait until the count settles, then hold
+        expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
+        paused, deadline = step(), time.monotonic() + 20
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            if (now := step()) == paused:
+                break
+            paused = now
+        time.sleep(2.0)
         assert step() == paused, "Pause did not stop the model"
 
         if os.environ.get("DIPLOSIM_VIZ_SCREENSHOT"):  # the page after the crisis' peak
