@@ -155,6 +155,25 @@ def test_every_command_refuses_out_that_is_a_file_or_a_link(
         target.unlink()
 
 
+def test_init_writes_only_into_a_new_or_empty_folder(
+        tmp_path: Path, run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "notes.md").write_text("mine")
+    decoy_folder(tmp_path / "mine")
+    (tmp_path / "afile").write_text("a file, not a folder")
+    (tmp_path / "alink").symlink_to(outside, target_is_directory=True)
+    cases = {"mine": "holds files (data/, thesis.tex", "afile": "exists and is not a folder",
+             "alink": "symbolic link", str(run_folder): "holds files (", }
+    for target, expected in cases.items():
+        before = snapshot(tmp_path)
+        assert main(["init", str(tmp_path / target)]) == 2, target
+        err = capsys.readouterr().err
+        assert expected in err, (target, err)
+        assert "a new or empty folder" in err
+        assert snapshot(tmp_path) == before, target
+
+
 def test_run_replaces_its_own_results_only_with_overwrite(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "res"

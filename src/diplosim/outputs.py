@@ -36,6 +36,7 @@ OWN: dict[str, list[str]] = {
     "calibration": [RESULTS_MARKER, "abc.db", "abc.db-journal", "*.parquet", "calibrated.yaml",
                     ".*.tmp-*", "figures/", *(f"figures/{p}" for p in _FIGURES)],
     "figures": _FIGURES,
+    "study": [],  # diplosim init: only into a new or empty folder
 }
 WHAT = {"run": "the results of diplosim run", "sweep": "the results of diplosim sweep",
         "calibration": "the results of diplosim calibrate --fit",

@@ -333,6 +333,12 @@ def suggest_path(path: Path) -> str:
             candidates.append(str(folder / name) if str(folder) != "." else name)
     unique = {Path(c).resolve(): c for c in reversed(candidates)}
     found = [c for r, c in reversed(unique.items()) if r != path.resolve()]
+    if not found and path.name == str(path):  # a bare name: perhaps a bundled example's
+        from diplosim.examples import catalogue
+
+        stems = sorted({e.name for e in catalogue()})
+        found = [f"{n} (bundled; diplosim examples lists them)"
+                 for n in difflib.get_close_matches(path.stem, stems, n=2, cutoff=0.75)]
     return f"did you mean {' or '.join(found[:2])}?" if found else ""
 
 

@@ -16,11 +16,11 @@ import yaml
 from diplosim.errors import InputError
 from diplosim.model import DiplomacyModel
 from diplosim.scenario import load_scenario, scenario_from_text
+from diplosim.scenario.parameters import default_parameters
 from diplosim.viz.explorer import (
     ExplorerModel,
     NetworkCache,
     charts_figure,
-    default_parameters,
     model_params,
     network_figure,
     status_text,

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from diplosim import examples
 from diplosim.analysis import episodes as ep
 from diplosim.analysis.abc_fit import (
     PRIORS,
@@ -36,6 +37,7 @@ from diplosim.analysis.abc_fit import (
     run_fit,
 )
 from diplosim.analysis.calibration import CREDIT, EpisodeRules, data_episodes
+from diplosim.commands.parsers import TEMPLATE
 from diplosim.errors import InputError
 from diplosim.outputs import FORMAT, atomic_write, claim_folder, read_marker, write_json
 from diplosim.overrides import apply_overrides
@@ -79,7 +81,7 @@ def _check(args: argparse.Namespace) -> None:
 def fit_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
     _check(args)
     priors = tuple(parse_prior(p) for p in args.prior) or PRIORS
-    template = load_scenario(args.template)
+    template = load_scenario(args.template or examples.path(TEMPLATE))
     for prior in priors:  # every path must exist in the template (typos found before the fit)
         template.with_overrides({prior.path: prior.low})
     table = data_episodes(rules)

@@ -15,7 +15,7 @@ from typing import Any
 
 from diplosim.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
 
-TEMPLATE = "scenarios/us_ruptures.yaml"  # the rupture template of calibrate --fit
+TEMPLATE = "us_ruptures"  # the rupture template of calibrate --fit (a bundled scenario)
 
 
 def lazy(target: str) -> Callable[[argparse.Namespace], int]:
@@ -30,11 +30,24 @@ def lazy(target: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def example(kind: str) -> Callable[[str], str]:
+    """An argument type: a file path, or the name of a bundled example of ``kind`` when no such
+    file exists (:func:`diplosim.examples.resolve`, which says so on stderr)."""
+
+    def convert(value: str) -> str:
+        from diplosim.examples import resolve
+
+        return str(resolve(value, kind))  # type: ignore[arg-type]
+
+    return convert
+
+
 def run(sub: Any) -> None:
     p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
                        description="Validate and run a scenario file; print a summary table "
                        "and write a results folder (Parquet + CSV, provenance, figures).")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", type=example("scenario"),
+                   help="scenario YAML file, or the name of a bundled one (diplosim examples)")
     p.add_argument("--reps", type=int, default=10, help="replications (default 10)")
     p.add_argument("--seed", type=int, default=None,
                    help="root seed (default: the scenario's seed, else 12345)")
@@ -55,7 +68,8 @@ def run(sub: Any) -> None:
 def scenario(sub: Any) -> None:
     v = sub.add_parser("validate", help="check scenario files",
                        description="Check scenario files; print every problem with its line.")
-    v.add_argument("files", nargs="+", help="scenario YAML files")
+    v.add_argument("files", nargs="+", type=example("scenario"),
+                   help="scenario YAML files (or names of bundled ones)")
     v.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="PATH=VALUE", help="check with these overrides applied")
     v.set_defaults(func=lazy("diplosim.commands.scenario:validate_command"))
@@ -84,7 +98,8 @@ def calibrate(sub: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the breaks kept")
     f = p.add_argument_group("fit (--fit)")
     f.add_argument("--fit", action="store_true", help="fit the template to the breaks kept")
-    f.add_argument("--template", default=TEMPLATE, help=f"template scenario (default {TEMPLATE})")
+    f.add_argument("--template", default=None, type=example("scenario"),
+                   help=f"template scenario (default: the bundled {TEMPLATE})")
     f.add_argument("--prior", action="append", default=[], metavar="PATH=LOW:HIGH[:log]",
                    help="fit this dotted path (repeatable; replaces the default priors)")
     f.add_argument("--population", type=int, default=200, help="particles per generation")
@@ -114,7 +129,8 @@ def negotiate(sub: Any) -> None:
         description="Run a negotiation session file (see docs/negotiation.md) and print the "
         "outcome: agreement, deal, utilities, rounds, distance to the Nash point.",
     )
-    p.add_argument("file", help="session YAML file")
+    p.add_argument("file", type=example("session"),
+                   help="session YAML file, or the name of a bundled one (diplosim examples)")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.add_argument("--seed", type=int, default=None, help="override the file's seed")
     p.add_argument("--trace", action="store_true", help="also print the full trace")
@@ -127,7 +143,8 @@ def sweep_and_analyze(sub: Any) -> None:
         description="Run every point × replication of an experiment file on local processes, "
         "serially or on a Dask cluster; results stream to Parquet parts, so an interrupted "
         "sweep loses at most the runs in flight and --resume finishes it.")
-    p.add_argument("experiment", help="experiment YAML file")
+    p.add_argument("experiment", type=example("experiment"),
+                   help="experiment YAML file, or the name of a bundled one (diplosim examples)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: all cores)")
     p.add_argument("--backend", choices=BACKENDS, default="process",
@@ -159,7 +176,9 @@ def plot(sub: Any) -> None:
         description="Draw the standard figures of a `diplosim run` folder "
         f"({', '.join(RUN_KINDS)}), of a `diplosim sweep` folder ({', '.join(SWEEP_KINDS)}), "
         "or the offers of a negotiation session file (negotiation).")
-    p.add_argument("results", help="results folder, or a negotiation session YAML file")
+    p.add_argument("results", type=example("session"),
+                   help="results folder, or a negotiation session YAML file (or the name of a "
+                   "bundled one)")
     p.add_argument("--kind", action="append", default=None,
                    help="figure to draw (repeatable; default: all for these results)")
     p.add_argument("--out", default=None,
@@ -184,7 +203,8 @@ def viz(sub: Any) -> None:
         "connected and redundancy, open channels by track, the state of Track 1 talks; Step, "
         "Play/Pause, Reset, and sliders (dotted paths, applied on Reset). Works offline once "
         "set up (scripts/bootstrap.sh caches the page's assets).")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", type=example("scenario"),
+                   help="scenario YAML file, or the name of a bundled one (diplosim examples)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
@@ -195,5 +215,27 @@ def viz(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.commands.viz:viz_command"))
 
 
+def examples(sub: Any) -> None:
+    e = sub.add_parser(
+        "examples", help="list the bundled scenarios, experiments and negotiation sessions",
+        description="List the example files that come with diplosim. Any command taking a file "
+        "also takes a bundled file's name, e.g. `diplosim run mission_closure`.")
+    e.add_argument("--kind", choices=("scenario", "experiment", "session"), action="append",
+                   default=None, help="only this kind (repeatable; default: all)")
+    e.add_argument("--paths", action="store_true", help="also print where each file is")
+    e.set_defaults(func=lazy("diplosim.commands.study:examples_command"))
+    i = sub.add_parser(
+        "init", help="start a study in a new folder: a scenario, an experiment, next steps",
+        description="Write a starter study into DIR: a copy of a bundled scenario, an experiment "
+        "sweeping two of its parameters, and a README.md of next steps. DIR must be new or "
+        "empty: init never writes into a folder holding files.")
+    i.add_argument("dir", help="folder to create (or an empty one)")
+    i.add_argument("--from", dest="source", default="mission_closure", type=example("scenario"),
+                   metavar="SCENARIO",
+                   help="scenario to start from: a bundled name or a file (default "
+                   "mission_closure, the flagship)")
+    i.set_defaults(func=lazy("diplosim.commands.study:init_command"))
+
+
 # In the order shown by ``--help``.
-SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz)
+SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz, examples)

@@ -3,6 +3,7 @@
 Importing this package imports solara; the command line imports it only for ``viz``.
 """
 
-from diplosim.viz.explorer import ExplorerModel, Slider, default_parameters, explorer
+from diplosim.scenario.parameters import Slider, default_parameters
+from diplosim.viz.explorer import ExplorerModel, explorer
 
 __all__ = ["ExplorerModel", "Slider", "default_parameters", "explorer"]
