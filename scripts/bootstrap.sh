@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Set up diplosim on this machine: find a Python >= 3.12, create .venv, install the package
-# with its test tools. Safe to run again: it reinstalls only when pyproject.toml changed.
+# with its test and documentation tools. Safe to run again: it reinstalls only when pyproject.toml changed.
 # Usage: scripts/bootstrap.sh            (prints the venv's python path on the last line)
+#        scripts/bootstrap.sh 3.13       a venv of that Python version, .venv-3.13
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$root/.venv"
+version="${1:-}"  # a supported minor version (3.12, 3.13), or empty: any >= 3.12
+case "$version" in
+  "") venv="$root/.venv" ;;
+  3.1[2-9]) venv="$root/.venv-$version" ;;
+  *) echo "bootstrap.sh: unsupported Python version '$version' (3.12 or newer)" >&2; exit 3 ;;
+esac
 
-python_ok() {  # $1: interpreter; true when it runs and is >= 3.12
-  "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+python_ok() {  # $1: interpreter; true when it runs, is >= 3.12 and (if asked) the version asked
+  "$1" -c 'import sys; v = sys.argv[1]
+ok = sys.version_info >= (3, 12) and (not v or "%d.%d" % sys.version_info[:2] == v)
+sys.exit(0 if ok else 1)' "$version" >/dev/null 2>&1
 }
 
 find_python() {
@@ -16,7 +24,7 @@ find_python() {
   fi
   local c
   # Prefer 3.12 (the version the project is tested on), then any newer one.
-  for c in python3.12 python3.13 python3 python; do
+  for c in ${version:+python$version} python3.12 python3.13 python3 python; do
     if command -v "$c" >/dev/null 2>&1 && python_ok "$(command -v "$c")"; then
       command -v "$c"; return 0
     fi
@@ -37,8 +45,8 @@ find_python() {
 
 if [ ! -x "$venv/bin/python" ] || ! python_ok "$venv/bin/python"; then
   if ! py="$(find_python)"; then
-    echo "diplosim needs Python >= 3.12, and none was found (looked on PATH for python3.13," >&2
-    echo "python3.12, python3, python, and in pyenv's versions folder)." >&2
+    echo "diplosim needs Python ${version:->= 3.12}, and none was found (looked on PATH for" >&2
+    echo "python3.12, python3.13, python3, python, and in pyenv's versions folder)." >&2
     echo "Install one (e.g. 'pyenv install 3.12') or set DIPLOSIM_PYTHON=/path/to/python3.12." >&2
     exit 3
   fi
@@ -50,9 +58,9 @@ fi
 stamp="$venv/.diplosim-installed"
 want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "installing diplosim and its dependencies into .venv (first time: a few minutes)" >&2
+  echo "installing diplosim and its dependencies into $(basename "$venv") (first time: a few minutes)" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test,docs]" >&2
   echo "$want" > "$stamp"
 fi
 

@@ -3,16 +3,24 @@
 #   scripts/test.sh              the default suite (a few minutes)
 #   scripts/test.sh --slow       also the tests marked slow (fuzzing at 10,000 cases, long sweeps);
 #                                this is what CI runs
+#   scripts/test.sh --python 3.13  the same on another supported Python (its own .venv-3.13)
 # Other arguments go to pytest, e.g. scripts/test.sh -k scenario -x
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-py="$("$root/scripts/bootstrap.sh" | tail -n 1)"
+args=()
+version=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --slow) args+=(-m "slow or not slow") ;;
+    --python) version="${2:?--python needs a version, e.g. 3.13}"; shift ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+py="$("$root/scripts/bootstrap.sh" $version | tail -n 1)"
 bin="$(dirname "$py")"
 cd "$root"
-args=()
-for a in "$@"; do
-  if [ "$a" = "--slow" ]; then args+=(-m "slow or not slow"); else args+=("$a"); fi
-done
+echo "== Python $("$py" -c 'import platform; print(platform.python_version())')"
 echo "== ruff"
 "$bin/ruff" check .
 echo "== mypy"

@@ -131,8 +131,61 @@ def reference(root: Model, title: str, intro: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def cli_reference() -> str:
+    """Every command with its arguments, from the parsers (as tables, not ``--help`` text,
+    whose layout changes between Python versions)."""
+    import argparse
+
+    from diplosim.cli import build_parser
+
+    def cell(text: str) -> str:
+        text = " ".join(text.split())
+        for char in "|<>":
+            text = text.replace(char, "\\" + char)
+        return text
+
+    def rows(parser: argparse.ArgumentParser) -> list[str]:
+        out = ["| argument | meaning |", "|---|---|"]
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            name = ", ".join(action.option_strings) or str(action.metavar or action.dest)
+            if action.option_strings and action.nargs != 0:
+                name += f" {action.metavar or action.dest.upper()}"
+            meaning = action.help or ""
+            if action.choices is not None:
+                meaning += f" (one of: {', '.join(map(str, action.choices))})"
+            if action.nargs in ("+", "*"):
+                meaning += " (one or more)" if action.nargs == "+" else " (any number)"
+            elif (not action.option_strings and action.nargs == "?"
+                  and "optional" not in meaning):
+                meaning += " (optional)"
+            if isinstance(action, argparse._AppendAction):
+                meaning += " (repeatable)"
+            out.append(f"| `{name}` | {cell(meaning)} |")
+        return out if len(out) > 2 else ["No arguments."]
+
+    parser = build_parser()
+    # argparse keeps its subcommands in a private action; it is the one way to list them
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help or "" for c in sub._choices_actions}
+    out = ["# Command reference", "",
+           "Generated from the command line's parsers by `python -m diplosim.docgen "
+           "docs/reference`; do not edit by hand (a test compares this file with the code). "
+           "Every command also takes `--help`. Bad input exits with status 2 and a located "
+           "message, an internal error with status 1, an interrupted command with 130 (Ctrl-C) "
+           "or 143 (SIGTERM); see [safety.md](../safety.md).", "",
+           "| command | what it does |", "|---|---|"]
+    out += [f"| [`diplosim {n}`](#diplosim-{n}) | {cell(helps[n])} |" for n in sub.choices]
+    out += ["", "`diplosim --version` prints the version.", ""]
+    for name, command in sub.choices.items():
+        out += [f"## diplosim {name}", "", cell(command.description or helps[name]), "",
+                *rows(command), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
 def references() -> dict[str, str]:
-    """The three file references, by file name."""
+    """The generated references (the three file formats and the commands), by file name."""
     from diplosim.experiment.spec import ExperimentSpec
     from diplosim.negotiation.session import SessionSpec
     from diplosim.scenario.schema import ScenarioSpec
@@ -147,6 +200,7 @@ def references() -> dict[str, str]:
                                    note.format(guide="[sweeps.md](../sweeps.md)")),
         "session.md": reference(SessionSpec, "Negotiation session file reference",
                                 note.format(guide="[negotiation.md](../negotiation.md)")),
+        "cli.md": cli_reference(),
     }
 
 

@@ -51,6 +51,9 @@ def run_seed(root: int, point_id: int, replication: int) -> np.random.SeedSequen
 
 def build_design(spec: ExperimentSpec, source: str = "<experiment>",
                  lines: dict[str, int] | None = None) -> Design:
+    """The parameter points of an experiment: its grid, sample (Latin hypercube, Sobol,
+    Morris) or listed points, in a fixed order; problems are located in ``source``
+    (``lines`` maps field paths to lines)."""
     params = tuple(spec.parameters)
     kind = spec.design.kind
     problem = None

@@ -154,6 +154,9 @@ class DaskExecutor:
 
 def make_executor(backend: str, workers: int | None = None,
                   scheduler: str | None = None) -> Executor:
+    """Where a sweep's tasks run: ``serial`` (this process), ``process`` (``workers`` local
+    processes, default all cores) or ``dask`` (a local cluster, or ``scheduler``'s address).
+    An unknown backend is an :class:`InputError`."""
     if backend not in BACKENDS:
         raise InputError.single("unknown backend", source="--backend", value=backend,
                                 allowed=", ".join(BACKENDS))

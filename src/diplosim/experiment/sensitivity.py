@@ -36,6 +36,9 @@ def point_means(result: SweepResult, outcome: str) -> np.ndarray:
 
 
 def analyze(result: SweepResult, method: str, outcomes: list[str] | None = None) -> Sensitivity:
+    """Sobol (S1, ST, S2 with confidence intervals) or Morris (mu*, sigma) indices of a
+    sweep's outcomes (``method``: ``sobol`` or ``morris``, matching its design), replications
+    averaged per point; ``outcomes`` limits them (default: all). Uses SALib."""
     if method not in METHODS:
         raise InputError.single("unknown sensitivity method", source="--sensitivity",
                                 value=method, allowed=", ".join(METHODS))

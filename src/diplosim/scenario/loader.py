@@ -94,11 +94,15 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
 
 def scenario_from_text(text: str, source: str = "<string>",
                        overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """A scenario from YAML text, validated and compiled like a file (``source`` names it in
+    messages)."""
     return _build(parse_yaml(text, source), overrides or {})
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
                        overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """A scenario from a mapping with the file's structure (e.g. built in Python), validated
+    and compiled like a file."""
     import yaml
 
     text = yaml.safe_dump(dict(data), sort_keys=False)
