@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -155,10 +156,10 @@ def dask(args: argparse.Namespace) -> dict[str, Any]:
             "task_overhead_ms_dask": round(1000 * overhead("dask", 400, args.workers), 2)}
 
 
-def _status_mib() -> dict[str, float]:
-    """This process's resident memory now (VmRSS) and its peak so far (VmHWM), in MiB."""
+def _status_mib(pid: int | str = "self") -> dict[str, float]:
+    """A process's resident memory now (VmRSS) and its peak so far (VmHWM), in MiB."""
     out: dict[str, float] = {}
-    with open("/proc/self/status") as fh:
+    with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             if line.startswith(("VmRSS:", "VmHWM:")):
                 key, value = line.split(":")
@@ -166,52 +167,84 @@ def _status_mib() -> dict[str, float]:
     return out
 
 
-def measured(context: Any, overrides: Any, seed: Any) -> tuple[dict[str, float], Any]:
-    """The flagship's outcomes plus the worker's memory after the run (an evaluator)."""
-    import dataclasses
+def _children() -> list[int]:
+    """The pids of this process's children (the sweep's workers), from /proc."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                found.append(int(entry))
+    return found
 
-    from diplosim.experiment.runner import simulate_outcomes
 
-    model_outcomes = tuple(o for o in context.outcomes if o.name not in ("rss", "hwm"))
-    values, series = simulate_outcomes(dataclasses.replace(context, outcomes=model_outcomes),
-                                       overrides, seed)
-    mem = _status_mib()
-    values["rss"], values["hwm"] = mem["VmRSS"], mem["VmHWM"]
-    return values, series
+class WorkerMemory:
+    """Samples the workers' VmRSS and VmHWM from /proc every ``every`` seconds while a sweep
+    runs in this process (the sweep itself is untouched: its batches, its evaluator)."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every = every
+        self.samples: list[tuple[float, int, float, float]] = []  # (t, pid, rss, hwm)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WorkerMemory:
+        self.start = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            now = time.perf_counter() - self.start
+            for pid in _children():
+                try:
+                    mem = _status_mib(pid)
+                except (OSError, KeyError):
+                    continue
+                if "VmRSS" in mem:
+                    self.samples.append((now, pid, mem["VmRSS"], mem["VmHWM"]))
 
 
 def memory(args: argparse.Namespace) -> dict[str, Any]:
-    """Peak resident memory of the sweep's parent process and of its workers.
-
-    Each worker reports its own VmRSS and VmHWM after every run (stored as two extra outcome
-    columns), so the worker figures are the workers' own, read from /proc. (``ru_maxrss`` of
-    RUSAGE_CHILDREN is not used: for forked workers it reports more than any worker's own peak.)
-    """
+    """Peak resident memory of the sweep's parent process and of its workers, and whether the
+    workers grow: their resident memory in the first and the last tenth of the sweep's time.
+    The sweep runs as users run it (process backend, batches of runs, the model's outcomes);
+    the workers are sampled from /proc by a thread of the parent."""
     from diplosim.experiment import experiment_from_text, read_sweep, run_sweep
 
     points = 10
     reps = args.runs // points
-    outcomes = """  - {name: continuity, metric: continuity_during_closure, aggregate: value}
-  - {name: rss, metric: tension, aggregate: final}
-  - {name: hwm, metric: tension, aggregate: final}"""
-    exp = experiment_from_text(experiment_text(points, reps, outcomes), "bench.yaml")
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+    exp = experiment_from_text(experiment_text(points, reps), "bench.yaml")
+    with tempfile.TemporaryDirectory() as tmp, WorkerMemory() as watch:
         report = run_sweep(exp, Path(tmp) / "out", backend="process", workers=args.workers,
-                           progress=False, evaluator=measured)
-        seconds = time.perf_counter() - start
+                           progress=False)
+        seconds = time.perf_counter() - watch.start
         assert report.complete
-        runs = read_sweep(Path(tmp) / "out").runs
-    tenth = max(len(runs) // 10, 1)
+        runs = len(read_sweep(Path(tmp) / "out").runs)
+    samples = np.array([(t, rss, hwm) for t, _, rss, hwm in watch.samples])
+    assert len(samples), "no worker was sampled (is /proc readable?)"
+    first = samples[samples[:, 0] <= seconds / 10]
+    last = samples[samples[:, 0] >= 0.9 * seconds]
+    tenths = np.minimum((samples[:, 0] / seconds * 10).astype(int), 9)
+    by_tenth = [round(float(samples[tenths == k, 1].max()), 1) if (tenths == k).any() else None
+                for k in range(10)]
     parent = _status_mib()
-    return {"benchmark": "memory", "runs": len(runs), "workers": args.workers,
-            "seconds": round(seconds, 1),
+    return {"benchmark": "memory", "runs": runs, "workers": args.workers,
+            "seconds": round(seconds, 1), "samples": len(samples),
             "parent_peak_rss_mib": round(parent["VmHWM"], 1),
-            "worker_peak_rss_mib": round(float(runs["hwm"].max()), 1),
-            "worker_rss_first_tenth_mib": round(float(runs["rss"][:tenth].max()), 1),
-            "worker_rss_last_tenth_mib": round(float(runs["rss"][-tenth:].max()), 1),
-            "children_ru_maxrss_mib": round(
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+            "worker_peak_rss_mib": round(float(samples[:, 2].max()), 1),
+            "worker_rss_first_tenth_mib": round(float(first[:, 1].max()), 1) if len(first)
+            else None,
+            "worker_rss_last_tenth_mib": round(float(last[:, 1].max()), 1) if len(last)
+            else None, "worker_rss_by_tenth_mib": by_tenth}
 
 
 def main() -> None:

@@ -19,3 +19,17 @@ def test_run_all_quick_prints_every_figure() -> None:
                  "channel-steps", "channel rule", "sweep (flagship"):
         assert any(line.startswith(name) for line in lines), (name, done.stdout)
     assert all(line.rstrip().endswith("x") for line in lines)  # every figure has its ratio
+
+
+def test_memory_benchmark_samples_the_workers() -> None:
+    import json
+
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_bench.py"), "memory",
+                           "--runs", "400", "--steps", "80"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["runs"] == 400
+    assert result["samples"] > 0
+    assert 0 < result["worker_peak_rss_mib"] < 10_000
+    assert len(result["worker_rss_by_tenth_mib"]) == 10
