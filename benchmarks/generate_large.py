@@ -1,12 +1,13 @@
 """Write a large scenario made by rules: by default 50 states, 5,000 actors, 50,225 channels.
 
-    python benchmarks/generate_large.py OUT.yaml [--states 50] [--tracked all|N]
+    python benchmarks/generate_large.py OUT.yaml [--states 50] [--tracked all|N] [--scale K]
 
 Per state: 20 diplomats (Track 1), 30 officials in a private capacity (Track 1.5), 50 academics
 (Track 2). Per dyad (1,225 of them): 2 embassies, 10 Track 1.5 dialogues and 29 Track 2
 workshops, made by channel rules, so the file stays a few dozen lines. ``--tracked N`` records
 ``connected`` and ``redundancy`` for the first N dyads only (``metrics.dyads``); ``all`` (the
-default) tracks every dyad. ``--tension`` sets how often channels change (the connectivity
+default) tracks every dyad. ``--scale K`` multiplies the channels per dyad (K × 41) with the
+same actors, for scaling tables (benchmarks/scaling.py). ``--tension`` sets how often channels change (the connectivity
 metrics are recomputed only in steps where the set of open channels changed).
 """
 
@@ -19,7 +20,8 @@ from pathlib import Path
 import yaml
 
 
-def large_scenario(states: int, tracked: str, tension: float) -> dict[str, object]:
+def large_scenario(states: int, tracked: str, tension: float,
+                   scale: int = 1) -> dict[str, object]:
     ids = [f"s{i:02d}" for i in range(states)]
     pairs = list(itertools.combinations(ids, 2))
     metrics: dict[str, object] = {"min_access": 0.5}
@@ -42,15 +44,15 @@ def large_scenario(states: int, tracked: str, tension: float) -> dict[str, objec
                         "close_threshold": [0.95, 0.8], "reopen_threshold": [0.6, 0.5],
                         "noise": 0.03,
                         "generate": [{"from": {"kind": "diplomat"}, "to": {"kind": "diplomat"},
-                                      "count": 2}]},
+                                      "count": 2 * scale}]},
             "dialogue": {"track": "1.5", "close_threshold": 0.85, "reopen_threshold": 0.6,
                          "noise": 0.04,
                          "generate": [{"from": {"kind": "official_private"},
-                                       "to": {"kind": "official_private"}, "count": 10}]},
+                                       "to": {"kind": "official_private"}, "count": 10 * scale}]},
             "workshop": {"track": "2", "close_threshold": 0.95, "reopen_threshold": 0.7,
                          "noise": 0.05,
                          "generate": [{"from": {"kind": "academic"}, "to": {"kind": "academic"},
-                                       "count": 29}]},
+                                       "count": 29 * scale}]},
         },
         "tension": {"initial": tension, "baseline": tension, "noise": 0.03},
         "events": [{"at": 20, "type": "shock", "dyad": list(pairs[0]), "magnitude": 0.5,
@@ -68,8 +70,10 @@ def main() -> None:
     parser.add_argument("--tension", type=float, default=0.75,
                         help="initial and baseline tension: 0.75 (default) keeps channels "
                         "opening and closing every step; 0.4 is calm (few changes)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="channels per dyad: SCALE x 41 (default 1)")
     args = parser.parse_args()
-    doc = large_scenario(args.states, args.tracked, args.tension)
+    doc = large_scenario(args.states, args.tracked, args.tension, args.scale)
     args.out.write_text(yaml.safe_dump(doc, sort_keys=False))
     print(f"wrote {args.out} ({len(args.out.read_text().splitlines())} lines)")
 

@@ -33,3 +33,13 @@ def test_memory_benchmark_samples_the_workers() -> None:
     assert result["samples"] > 0
     assert 0 < result["worker_peak_rss_mib"] < 10_000
     assert len(result["worker_rss_by_tenth_mib"]) == 10
+
+
+def test_scaling_table_quick() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scaling.py"), "--quick",
+                           "--steps", "3", "--repeats", "1"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "×" in line]
+    assert len(rows) == 4, done.stdout
+    assert rows[1].split("|")[3].strip() == "18,450"  # ten times the channels of the first row
