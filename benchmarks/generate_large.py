@@ -7,8 +7,9 @@ Per state: 20 diplomats (Track 1), 30 officials in a private capacity (Track 1.5
 workshops, made by channel rules, so the file stays a few dozen lines. ``--tracked N`` records
 ``connected`` and ``redundancy`` for the first N dyads only (``metrics.dyads``); ``all`` (the
 default) tracks every dyad. ``--scale K`` multiplies the channels per dyad (K × 41) with the
-same actors, for scaling tables (benchmarks/scaling.py). ``--tension`` sets how often channels change (the connectivity
-metrics are recomputed only in steps where the set of open channels changed).
+same actors, for scaling tables (benchmarks/scaling.py). ``--tension`` sets how often channels
+change (the connectivity metrics are recomputed only in steps where the set of open channels
+changed).
 """
 
 from __future__ import annotations

@@ -183,6 +183,14 @@ class Batch:
             talks.direct = talks.direct + r * self.nch
             talks.unofficial = talks.unofficial + r * self.nch
             self.talks.append(talks)
+        # what every replication's talks read at the start of a step, gathered at once
+        active = [(r, x) for r, x in enumerate(self.talks) if x is not None]
+        self._talks = active
+        self._talks_dyad = np.array([x.dyad for _, x in active], dtype=np.int64)
+        self._talks_direct = np.concatenate(
+            [x.direct for _, x in active] or [np.zeros(0, dtype=np.int64)])
+        self._talks_direct_owner = np.repeat(np.arange(len(active)),
+                                             [x.direct.size for _, x in active])
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
@@ -230,9 +238,17 @@ class Batch:
         self.tension.step(self.flows)
         self.channels.step(self.tension.tension)
         self.flows = self.channels.flows(self.n_dyads)
-        for r, talks in enumerate(self.talks):
-            if talks is not None:
-                self.logs[r].extend(talks.step(t, self.tension, self.channels.level))
+        if self._talks:
+            level = self.channels.level
+            open_direct = np.bincount(self._talks_direct_owner,
+                                      weights=level[self._talks_direct] > 0,
+                                      minlength=len(self._talks)) > 0
+            now = zip(self.tension.tension[self._talks_dyad].tolist(),
+                      self.tension.misperception[self._talks_dyad].tolist(),
+                      open_direct.tolist(), strict=True)
+            # each replication's talks touch only its own dyad: reading all first is exact
+            for (r, talks), values in zip(self._talks, now, strict=True):
+                self.logs[r].extend(talks.step(t, self.tension, level, values))
         changed = np.flatnonzero(before != self.channels.level)
         if changed.size:
             owner = changed // self.nch

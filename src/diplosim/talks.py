@@ -104,11 +104,17 @@ class Talks:
         return float(base * (1.0 - d.civil_society * open_share))
 
     # -- one step ------------------------------------------------------------------------
-    def step(self, t: int, tension: Tension, levels: NDArray[np.int64]) -> list[LogEntry]:
+    def step(self, t: int, tension: Tension, levels: NDArray[np.int64],
+             now: tuple[float, float, bool] | None = None) -> list[LogEntry]:
+        """One step of the talks. ``now`` — (tension, misperception, a direct channel open) of
+        the dyad at the start of the step — may be given by a caller that computed it for many
+        replications at once (:class:`~diplosim.batch.Batch`); the values are the same."""
         d = self.dyad
-        self.history.append(float(tension.tension[d]))
-        m = float(tension.misperception[d])
-        channel_open = bool((levels[self.direct] > 0).any())
+        if now is None:
+            now = (float(tension.tension[d]), float(tension.misperception[d]),
+                   bool((levels[self.direct] > 0).any()))
+        tension_now, m, channel_open = now
+        self.history.append(tension_now)
         log: list[LogEntry] = []
         if self.in_force is not None:
             if self.rng.random() < self.hazard(levels):
@@ -132,7 +138,7 @@ class Talks:
                 if self.session.done:
                     log += self._finish(t, tension, str(self.session.result().reason))
         elif t >= self.cooldown_until and channel_open and self.ripe(m):
-            log.append(self._open(t, float(tension.tension[d]), m))
+            log.append(self._open(t, tension_now, m))
         return log
 
     def _open(self, t: int, tension_now: float, m: float) -> LogEntry:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diplosim.errors import InputError
 from diplosim.experiment import build_design, experiment_from_text, load_experiment, run_seed
@@ -164,3 +166,19 @@ def test_guided_chunks_cover_every_run_and_shrink_towards_the_end(remaining: int
     chunks = list(chunks_of(iter(range(remaining)), chunk_sizes(remaining, workers)))
     assert [r for c in chunks for r in c] == list(range(remaining))
     assert list(chunk_sizes(7, 2, fixed=3)) == [3, 3, 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 120), min_size=1, max_size=12), st.integers(1, 16),
+       st.integers(1, 40))
+def test_chunks_by_point_keep_batches_large(points: list[int], workers: int, least: int) -> None:
+    from diplosim.experiment.sweep import RunSpec, chunk_sizes, chunks_by_point
+
+    runs = [RunSpec(run_id=i, point_id=p, replication=k, overrides={})
+            for i, (p, k) in enumerate((p, k) for p, n in enumerate(points) for k in range(n))]
+    chunks = list(chunks_by_point(iter(runs), chunk_sizes(len(runs), workers), least))
+    assert [r for c in chunks for r in c] == runs  # every run once, in order
+    for chunk in chunks:
+        for point, piece in itertools.groupby(chunk, key=lambda r: r.point_id):
+            n = len(list(piece))
+            assert n >= least or n == points[point], (point, n)  # or the whole point

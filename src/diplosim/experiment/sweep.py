@@ -132,7 +132,10 @@ def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
 
 
 MAX_CHUNK = 200  # runs of one point in a chunk are simulated together (diplosim.batch)
-MIN_CHUNK = 4
+# A batch's cost per step is mostly fixed: on the flagship a run costs ~15 ms in a batch of 4,
+# ~4 ms in a batch of 32 (benchmarks/README.md), so no chunk holds fewer runs of a point than
+# this unless the point has fewer left.
+MIN_CHUNK = 32
 
 
 def chunk_sizes(remaining: int, workers: int, fixed: int | None = None) -> Iterator[int]:
@@ -146,6 +149,36 @@ def chunk_sizes(remaining: int, workers: int, fixed: int | None = None) -> Itera
         size = fixed or max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(left / (4 * max(workers, 1)))))
         yield size
         left -= size
+
+
+def chunks_by_point(runs: Iterable[RunSpec], sizes: Iterable[int],
+                    least: int = MIN_CHUNK) -> Iterator[tuple[RunSpec, ...]]:
+    """Consecutive runs in chunks of about the given sizes, cut so that every chunk holds at
+    least ``least`` runs of each point in it (or all that point has left): a chunk ends at a
+    point's last run rather than take a few runs of the next point, and takes a point's last
+    few runs rather than leave them for a chunk of their own. Lazy, one point at a time."""
+    sizes = iter(sizes)
+
+    def size() -> int:
+        return max(next(sizes, least), least)
+
+    chunk: list[RunSpec] = []
+    want = size()
+    for _, group in itertools.groupby(runs, key=lambda r: r.point_id):
+        rest = list(group)
+        if chunk and want - len(chunk) < least:
+            yield tuple(chunk)
+            chunk, want = [], size()
+        while rest:
+            room = want - len(chunk)
+            take = len(rest) if len(rest) - room < least else room
+            chunk += rest[:take]
+            rest = rest[take:]
+            if len(chunk) >= want:
+                yield tuple(chunk)
+                chunk, want = [], size()
+    if chunk:
+        yield tuple(chunk)
 
 
 def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "process",
@@ -198,7 +231,9 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
         session["executor"] = executor.description
         session["chunk_size"] = spec.chunk_size or "guided"
         sizes = chunk_sizes(to_run, executor.workers, spec.chunk_size)
-        chunks = (Chunk(context, c) for c in chunks_of(remaining, sizes))
+        chunked = (chunks_of(remaining, sizes) if spec.chunk_size
+                   else chunks_by_point(remaining, sizes))
+        chunks = (Chunk(context, c) for c in chunked)
         for result in executor.imap_unordered(run_chunk, chunks):
             rows = pd.DataFrame(result.rows)
             params = table.loc[rows["point_id"].to_numpy()].reset_index(drop=True)
