@@ -117,15 +117,16 @@ def test_page_runs_in_a_real_browser(server: str) -> None:
                                timeout=30_000)
         page.get_by_role("button", name="❚❚").click()
         # a step already under way when Pause is clicked may still land (on a slow machine a
-        # step with its redraw takes over a second): wait until the count settles, then hold
+        # step with its redraw takes over a second): wait until the count has not moved for
+        # three seconds, then check that it holds
         expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
-        paused, deadline = step(), time.monotonic() + 20
-        while time.monotonic() < deadline:
+        paused, still, deadline = step(), 0, time.monotonic() + 40
+        while still < 3 and time.monotonic() < deadline:
             time.sleep(1.0)
-            if (now := step()) == paused:
-                break
+            now = step()
+            still = still + 1 if now == paused else 0
             paused = now
-        time.sleep(2.0)
+        time.sleep(3.0)
         assert step() == paused, "Pause did not stop the model"
 
         if os.environ.get("DIPLOSIM_VIZ_SCREENSHOT"):  # the page after the crisis' peak
