@@ -21,6 +21,7 @@ Prints one line per figure: name, value, unit, anchor, ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -181,14 +182,22 @@ def floor(quick: bool, repeats: int) -> None:
 
 
 def start_up(quick: bool, repeats: int) -> None:
+    """Start-up as a user sees it: bytecode compiled (as pip does when it installs a wheel, so
+    ``PYTHONDONTWRITEBYTECODE`` is dropped for these runs), one warm-up run of each command, then
+    the commands alternated ``max(repeats, 21)`` times (each takes milliseconds) and medians
+    compared."""
     diplosim = str(Path(sys.executable).parent / "diplosim")
-
-    def run(*cmd: str) -> Callable[[], object]:
-        return lambda: subprocess.run(cmd, check=True, capture_output=True)
-
-    bare = median_time(run(sys.executable, "-c", "pass"), repeats)
-    help_ = median_time(run(diplosim, "--help"), repeats)
-    validate = median_time(run(diplosim, "validate", str(FLAGSHIP)), repeats)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    commands = {"bare": [sys.executable, "-c", "pass"], "help": [diplosim, "--help"],
+                "validate": [diplosim, "validate", str(FLAGSHIP)]}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(1 + (1 if quick else max(repeats, 21))):
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            if round_:  # round 0 warms the caches and writes the bytecode
+                times[name].append(time.perf_counter() - start)
+    bare, help_, validate = (statistics.median(times[name]) for name in commands)
     report("diplosim --help", help_, "s", f"python -c pass {bare:.3f} s", help_ / bare)
     report("diplosim validate (flagship)", validate, "s", "target 0.5 s", validate / 0.5)
 

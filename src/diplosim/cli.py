@@ -14,7 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from diplosim.commands.parsers import SUBCOMMANDS
-from diplosim.errors import InputError
+
+# Start-up is kept to argparse and the parsers: ``diplosim --help`` runs within about 3x a bare
+# ``python -c pass`` (benchmarks/README.md). Modules a command needs, down to the error type, are
+# imported once the command runs.
 
 
 class VersionAction(argparse.Action):
@@ -59,9 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.func(args)
         return status
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # the reader went away (diplosim examples | head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -71,8 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interrupted ({name}): nothing half-written was left; what was complete is "
               f"kept{hint}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
-    except Exception as exc:  # internal error: one line, no traceback unless asked
-        if os.environ.get("DIPLOSIM_DEBUG"):
+    except Exception as exc:
+        from diplosim.errors import InputError
+
+        if isinstance(exc, InputError):  # bad input: its located message, no traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if os.environ.get("DIPLOSIM_DEBUG"):  # internal error: one line unless asked
             raise
         print(
             f"internal error: {type(exc).__name__}: {exc} (set DIPLOSIM_DEBUG=1 for a traceback)",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
-from typing import Any
 
 from diplosim.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
 
@@ -42,7 +41,7 @@ def example(kind: str) -> Callable[[str], str]:
     return convert
 
 
-def run(sub: Any) -> None:
+def run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
                        description="Validate and run a scenario file; print a summary table "
                        "and write a results folder (Parquet + CSV, provenance, figures).")
@@ -65,7 +64,7 @@ def run(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.commands.run:run_command"))
 
 
-def scenario(sub: Any) -> None:
+def scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("validate", help="check scenario files",
                        description="Check scenario files; print every problem with its line.")
     v.add_argument("files", nargs="+", type=example("scenario"),
@@ -78,7 +77,7 @@ def scenario(sub: Any) -> None:
     s.set_defaults(func=lazy("diplosim.commands.scenario:schema_command"))
 
 
-def calibrate(sub: Any) -> None:
+def calibrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "calibrate",
         help="compare mission closures with U.S. mission breaks since 1945; fit the rupture "
@@ -122,7 +121,7 @@ def calibrate(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 
 
-def negotiate(sub: Any) -> None:
+def negotiate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "negotiate",
         help="run one negotiation session file",
@@ -137,7 +136,7 @@ def negotiate(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.negotiation.cli:negotiate_command"))
 
 
-def sweep_and_analyze(sub: Any) -> None:
+def sweep_and_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "sweep", help="run a parameter sweep (experiment file) into a resumable results folder",
         description="Run every point × replication of an experiment file on local processes, "
@@ -170,7 +169,7 @@ def sweep_and_analyze(sub: Any) -> None:
     a.set_defaults(func=lazy("diplosim.experiment.cli:analyze_command"))
 
 
-def plot(sub: Any) -> None:
+def plot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "plot", help="draw figures of a results folder (run or sweep) or a negotiation file",
         description="Draw the standard figures of a `diplosim run` folder "
@@ -196,7 +195,7 @@ def plot(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.plotting.cli:plot_command"))
 
 
-def viz(sub: Any) -> None:
+def viz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "viz", help="explore a scenario in the browser (Mesa SolaraViz)",
         description="Serve an interactive page for a scenario: the channel network, tension, "
@@ -215,7 +214,7 @@ def viz(sub: Any) -> None:
     p.set_defaults(func=lazy("diplosim.commands.viz:viz_command"))
 
 
-def examples(sub: Any) -> None:
+def examples(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = sub.add_parser(
         "examples", help="list the bundled scenarios, experiments and negotiation sessions",
         description="List the example files that come with diplosim. Any command taking a file "
