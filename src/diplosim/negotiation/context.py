@@ -91,7 +91,17 @@ class Setting:
         return np.array(self.deals[int(row)], dtype=np.float64)
 
     def utility_of(self, deal: FloatArray) -> tuple[float, ...]:
-        return tuple(u(deal) for u in self.utilities)
+        """Every party's utility of ``deal``. Sessions offer and weigh the same few deals
+        round after round, so each distinct deal is evaluated once (the same numbers)."""
+        key = np.asarray(deal, dtype=np.float64).tobytes()
+        known = self._utility_memo.get(key)
+        if known is None:
+            known = self._utility_memo[key] = tuple(u(deal) for u in self.utilities)
+        return known
+
+    @cached_property
+    def _utility_memo(self) -> dict[bytes, tuple[float, ...]]:
+        return {}
 
     @cached_property
     def best_utilities(self) -> FloatArray:
@@ -110,6 +120,17 @@ class Setting:
         lowest row (a trade-off offer on the iso-utility curve, Faratin, Sierra & Jennings 2002).
         If no deal reaches ``target``, ``party``'s best deal.
         """
+        key = (party, target)  # asked again when a strategy looks one round ahead
+        row = self._pick_memo.get(key)
+        if row is None:
+            row = self._pick_memo[key] = self._pick_row(party, target)
+        return self.deal(row)
+
+    @cached_property
+    def _pick_memo(self) -> dict[tuple[int, float], int]:
+        return {}
+
+    def _pick_row(self, party: int, target: float) -> int:
         u = self.deal_utilities
         own = u[:, party]
         ok = np.flatnonzero(own >= target - TOL)
@@ -117,11 +138,11 @@ class Setting:
             ok = np.flatnonzero(own >= own.max() - TOL)
         others = np.delete(u[ok], party, axis=1)
         if others.shape[1] == 0:
-            return self.deal(ok[0])
+            return int(ok[0])
         low = np.round(others.min(axis=1), 12)
         total = np.round(others.sum(axis=1), 12)
         order = np.lexsort((ok, own[ok], -total, -low))
-        return self.deal(ok[order[0]])
+        return int(ok[order[0]])
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +171,7 @@ class View:
         return float(self.setting.reservations[self.me])
 
     def utility(self, deal: FloatArray) -> float:
-        return self.setting.utilities[self.me](deal)
+        return self.setting.utility_of(deal)[self.me]
 
     def own_offers(self) -> list[Offer]:
         return [o for o in self.offers if o.party == self.me]
