@@ -110,3 +110,33 @@ def test_outcomes_of_a_replication_view() -> None:
         model = DiplomacyModel(scenario, rng=seed, collect=False)
         model.run()
         assert compute_outcomes(batch.replication(r), spec) == compute_outcomes(model, spec)
+
+
+@pytest.mark.parametrize("rows", [None, 2])
+def test_streams_drawn_ahead_are_the_numbers_of_step_by_step_calls(
+        rows: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from diplosim import streams
+
+    def generators() -> list[np.random.Generator]:
+        return [np.random.default_rng(s) for s in (1, 2, 3)]
+
+    plain = streams.Streams(generators(), 5)
+    ahead = streams.Streams(generators(), 5, ahead=4)
+    for _ in range(11):  # refills after steps 4 and 8
+        np.testing.assert_array_equal(plain.random(15, rows=rows), ahead.random(15, rows=rows))
+    monkeypatch.setattr(streams, "AHEAD_BYTES", 8 * 3 * 5)  # room for one step at a time
+    small = streams.Streams(generators(), 5, ahead=4)
+    plain = streams.Streams(generators(), 5)
+    for _ in range(3):
+        np.testing.assert_array_equal(plain.standard_normal(15), small.standard_normal(15))
+
+
+def test_streams_refuse_another_call_while_numbers_drawn_ahead_wait() -> None:
+    from diplosim.streams import Streams
+
+    s = Streams([np.random.default_rng(1), np.random.default_rng(2)], 3, ahead=8)
+    s.standard_normal(6)
+    with pytest.raises(RuntimeError, match="one kind of call"):
+        s.random(6)
+    with pytest.raises(RuntimeError, match="one kind of call"):
+        s.beta(np.ones(2), np.ones(2), np.array([0, 3]))

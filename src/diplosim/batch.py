@@ -39,6 +39,8 @@ from diplosim.streams import Streams
 from diplosim.talks import Talks
 from diplosim.tension import Tension
 
+STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
+
 
 def _tile_index(index: NDArray[np.int64], size: int, reps: int) -> NDArray[np.int64]:
     """``index`` (into arrays of length ``size``) for each of ``reps`` copies; -1 stays -1."""
@@ -165,11 +167,15 @@ class Batch:
         self.audience_cost = big.audience_cost.copy()
         n_dyads = len(big.dyad_labels)
         self.n_dyads = n_dyads
+        # Draw a stream's numbers STREAM_AHEAD steps at once where it serves one kind of call:
+        # channels always (two uniforms per channel), tension unless regimes change (which
+        # mixes uniforms and beta draws into its normal noise).
+        tension_ahead = STREAM_AHEAD if spec.tension.regime_change == 0 else 0
         self.tension = Tension(spec.tension, big.tension0, big.baseline, big.misperception0,
                                self._dyad_hawkishness(),
-                               Streams([g[0] for g in gens], self.nd))
+                               Streams([g[0] for g in gens], self.nd, tension_ahead))
         self.channels = Channels(big, spec.tension.audience_cost_weight,
-                                 Streams([g[1] for g in gens], self.nch))
+                                 Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so)
         self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)
