@@ -57,7 +57,8 @@ class Streams:
                                     for g in self.generators], axis=1)
             self._next = 0
         self._next += 1
-        return self._drawn[self._next - 1]
+        step: FloatArray = self._drawn[self._next - 1]
+        return step
 
     def _no_numbers_waiting(self, call: str) -> None:
         if self._next < len(self._drawn):
