@@ -36,7 +36,7 @@ from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.schema import EventType
 from diplosim.streams import Streams
-from diplosim.talks import Talks
+from diplosim.talks import Now, Talks
 from diplosim.tension import Tension
 
 STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
@@ -197,6 +197,15 @@ class Batch:
             [x.direct for _, x in active] or [np.zeros(0, dtype=np.int64)])
         self._talks_direct_owner = np.repeat(np.arange(len(active)),
                                              [x.direct.size for _, x in active])
+        self._talks_unofficial = np.concatenate(
+            [x.unofficial for _, x in active] or [np.zeros(0, dtype=np.int64)])
+        self._talks_unofficial_owner = np.repeat(np.arange(len(active)),
+                                                 [x.unofficial.size for _, x in active])
+        self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
+        # the ripeness window of every replication's talks (Talks.history, as one array)
+        self._ripeness = c.negotiation.spec.ripeness if c.negotiation is not None else None
+        window = self._ripeness.window if self._ripeness is not None else 1
+        self._talks_window = np.zeros((window, len(active)))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
@@ -245,16 +254,7 @@ class Batch:
         self.channels.step(self.tension.tension)
         self.flows = self.channels.flows(self.n_dyads)
         if self._talks:
-            level = self.channels.level
-            open_direct = np.bincount(self._talks_direct_owner,
-                                      weights=level[self._talks_direct] > 0,
-                                      minlength=len(self._talks)) > 0
-            now = zip(self.tension.tension[self._talks_dyad].tolist(),
-                      self.tension.misperception[self._talks_dyad].tolist(),
-                      open_direct.tolist(), strict=True)
-            # each replication's talks touch only its own dyad: reading all first is exact
-            for (r, talks), values in zip(self._talks, now, strict=True):
-                self.logs[r].extend(talks.step(t, self.tension, level, values))
+            self._step_talks(t)
         changed = np.flatnonzero(before != self.channels.level)
         if changed.size:
             owner = changed // self.nch
@@ -267,6 +267,34 @@ class Batch:
                 levels_.append(new[sel].astype(np.int64))
         self.t = t
         self._record()
+
+    def _step_talks(self, t: int) -> None:
+        """Every replication's talks: what each reads (Talks.now) computed for all at once,
+        then a Talks.step for those not idle (an idle step only extends the history, which the
+        batch keeps here). Each replication's talks touch only its own dyad: exact."""
+        level = self.channels.level
+        n = len(self._talks)
+        open_direct = np.bincount(self._talks_direct_owner, weights=level[self._talks_direct] > 0,
+                                  minlength=n) > 0
+        unofficial_open = np.bincount(self._talks_unofficial_owner,
+                                      weights=level[self._talks_unofficial] > 0, minlength=n)
+        share = np.divide(unofficial_open, self._talks_unofficial_size,
+                          out=np.zeros(n), where=self._talks_unofficial_size > 0)
+        tension_now = self.tension.tension[self._talks_dyad]
+        m = self.tension.misperception[self._talks_dyad]
+        window = self._talks_window
+        window[(t - 1) % len(window)] = tension_now
+        r = self._ripeness
+        assert r is not None
+        low, high = window.min(axis=0), window.max(axis=0)
+        ripe = ((t >= len(window)) & (low >= r.hurting) & (high - low <= r.band)
+                & (m <= r.way_out))
+        for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(
+                self._talks, tension_now.tolist(), m.tolist(), open_direct.tolist(),
+                ripe.tolist(), share.tolist(), strict=True):
+            now = Now(tension_i, m_i, open_i, ripe_i, share_i)
+            if not talks.idle(t, now):
+                self.logs[rep].extend(talks.step(t, self.tension, level, now))
 
     def run(self) -> None:
         """Run every replication to the scenario's last step."""

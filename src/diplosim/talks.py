@@ -29,7 +29,7 @@ import json
 import math
 from collections import deque
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +53,16 @@ TALKS_COLUMNS = [
     "distance_to_nash", "tension_at_opening", "misperception_at_opening", "shortfall",
     "broke_down", "durability", "durability_censored",
 ]
+
+
+class Now(NamedTuple):
+    """What the talks of a dyad read at the start of a step."""
+
+    tension: float
+    misperception: float
+    channel_open: bool  # a direct Track 1 channel reaching both governments is open
+    ripe: bool  # Talks.ripe over the tension window ending with this step's value
+    unofficial_open_share: float  # f of the durability hazard
 
 
 class Talks:
@@ -95,29 +105,45 @@ class Talks:
         hardened = shifted + self.spec.misperception_weight * misperception * (1.0 - shifted)
         return np.asarray(np.clip(hardened, 0.0, 0.95), dtype=float)
 
-    def hazard(self, levels: NDArray[np.int64]) -> float:
+    def unofficial_open_share(self, levels: NDArray[np.int64]) -> float:
+        """f: the share of the dyad's unofficial channels open."""
+        return (np.count_nonzero(levels[self.unofficial]) / self.unofficial.size
+                if self.unofficial.size else 0.0)
+
+    def hazard(self, open_share: float) -> float:
+        """Breakdown hazard of the agreement in force, given the unofficial open share f."""
         d = self.spec.durability
         assert self.in_force is not None
-        open_share = (np.count_nonzero(levels[self.unofficial]) / self.unofficial.size
-                      if self.unofficial.size else 0.0)
         base = min(d.base_hazard + d.suppression * self.in_force["shortfall"], 1.0)
         return float(base * (1.0 - d.civil_society * open_share))
 
+    def idle(self, t: int, now: Now) -> bool:
+        """True if a step at ``t`` would only extend the tension history: no session, no
+        agreement in force, and talks cannot open (cooldown, no channel or not ripe)."""
+        return (self.session is None and self.in_force is None
+                and not (t >= self.cooldown_until and now.channel_open and now.ripe))
+
     # -- one step ------------------------------------------------------------------------
+    def now(self, tension: Tension, levels: NDArray[np.int64]) -> Now:
+        """What a step reads at its start; extends the tension history by this step's value."""
+        d = self.dyad
+        tension_now, m = float(tension.tension[d]), float(tension.misperception[d])
+        self.history.append(tension_now)
+        return Now(tension_now, m, bool((levels[self.direct] > 0).any()), self.ripe(m),
+                   self.unofficial_open_share(levels))
+
     def step(self, t: int, tension: Tension, levels: NDArray[np.int64],
-             now: tuple[float, float, bool] | None = None) -> list[LogEntry]:
-        """One step of the talks. ``now`` — (tension, misperception, a direct channel open) of
-        the dyad at the start of the step — may be given by a caller that computed it for many
-        replications at once (:class:`~diplosim.batch.Batch`); the values are the same."""
+             now: Now | None = None) -> list[LogEntry]:
+        """One step of the talks. ``now`` (:class:`Now`) may be given by a caller that computed
+        it for many replications at once (:class:`~diplosim.batch.Batch`, which keeps the
+        tension window itself); the values are the same as :meth:`now` gives."""
         d = self.dyad
         if now is None:
-            now = (float(tension.tension[d]), float(tension.misperception[d]),
-                   bool((levels[self.direct] > 0).any()))
-        tension_now, m, channel_open = now
-        self.history.append(tension_now)
+            now = self.now(tension, levels)
+        tension_now, m, channel_open = now.tension, now.misperception, now.channel_open
         log: list[LogEntry] = []
         if self.in_force is not None:
-            if self.rng.random() < self.hazard(levels):
+            if self.rng.random() < self.hazard(now.unofficial_open_share):
                 tension.shock(d, self.spec.breakdown_shock)
                 rec = self.in_force["record"]
                 rec["broke_down"] = t
@@ -137,7 +163,7 @@ class Talks:
                         break
                 if self.session.done:
                     log += self._finish(t, tension, str(self.session.result().reason))
-        elif t >= self.cooldown_until and channel_open and self.ripe(m):
+        elif t >= self.cooldown_until and channel_open and now.ripe:
             log.append(self._open(t, tension_now, m))
         return log
 
