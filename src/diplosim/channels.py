@@ -30,6 +30,9 @@ IntArray = NDArray[np.int64]
 
 def crossing_probability(excess: FloatArray, noise: FloatArray) -> FloatArray:
     """Phi(excess / noise), with the deterministic limit 1[excess > 0] where noise is 0."""
+    positive = noise > 0
+    if positive.all():  # the usual case, without the masking below
+        return np.asarray(ndtr(excess / noise), dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = ndtr(np.where(noise > 0, excess / np.where(noise > 0, noise, 1.0), 0.0))
     return np.where(noise > 0, p, (excess > 0).astype(float))
