@@ -52,14 +52,26 @@ def report(name: str, value: float, unit: str, anchor: str, ratio: float | None)
 
 
 def sweep_vs_batch_run(quick: bool, repeats: int) -> None:
-    import sweep_bench
+    """Each repeat in a fresh process (``sweep_bench.py compare``), as a command-line sweep
+    starts: in this process, earlier benchmarks leave threads behind, and a sweep started
+    with threads running uses spawned workers (which import everything again) instead of
+    forked ones."""
+    import json
 
     points, reps = (2, 4) if quick else (5, 200)
-    t_sweep = median_time(lambda: sweep_bench.run_diplosim(points, reps, 2), repeats)
-    t_batch = median_time(lambda: sweep_bench.run_batch_run(points, reps, 2), repeats)
+    t_sweep, t_batch = [], []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "sweep_bench.py"), "compare",
+             "--points", str(points), "--reps", str(reps), "--workers", "2"],
+            check=True, capture_output=True, text=True).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        t_sweep.append(figures["sweep_seconds"])
+        t_batch.append(figures["batch_run_seconds"])
     runs = points * reps
-    report("sweep (flagship, 2 workers)", runs / t_sweep, "runs/s",
-           f"mesa.batch_run {runs / t_batch:.1f} runs/s", t_batch / t_sweep)
+    sweep, batch_run = statistics.median(t_sweep), statistics.median(t_batch)
+    report("sweep (flagship, 2 workers)", runs / sweep, "runs/s",
+           f"mesa.batch_run {runs / batch_run:.1f} runs/s", batch_run / sweep)
 
 
 def batch_vs_single(quick: bool, repeats: int) -> None:
