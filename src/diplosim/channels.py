@@ -15,7 +15,9 @@ ceilings (a ceiling of 0 is a funding cut or a ban; levels above a ceiling fall 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -95,12 +97,26 @@ class Channels:
         t_eff = tension[self.c.channel_dyad] + self.shift
         lv = self.level
         u = self.rng.random(lv.size, rows=2)  # always drawn: the stream does not depend on state
-        p_down = crossing_probability(t_eff - kinds.close[self.kind, lv], self.noise)
-        down = (lv > 0) & (u[0] < p_down)
-        up_level = np.minimum(lv + 1, kinds.top[self.kind])
-        p_up = crossing_probability(kinds.reopen[self.kind, up_level] - t_eff, self.noise)
-        up = ~down & (lv < self.ceiling) & (u[1] < p_up)
+        down = self._crosses(lv > 0, u[0], lambda i: t_eff[i] - kinds.close[self.kind[i], lv[i]])
+        up = ~down & self._crosses(
+            lv < self.ceiling, u[1],
+            lambda i: kinds.reopen[self.kind[i], np.minimum(lv[i] + 1, kinds.top[self.kind[i]])]
+            - t_eff[i])
         self.level = lv - down + up
+
+    def _crosses(self, able: NDArray[np.bool_], u: FloatArray,
+                 excess: Callable[[Any], FloatArray]) -> NDArray[np.bool_]:
+        """``able & (u < Phi(excess / noise))``, the probability computed only where ``able``
+        when few are (at a crisis nearly every channel is at its ceiling, so few can rise):
+        the same numbers either way."""
+        n = able.size
+        if np.count_nonzero(able) > n // 2:
+            every = slice(None)
+            return able & (u < crossing_probability(excess(every), self.noise))
+        idx = np.flatnonzero(able)
+        out = np.zeros(n, dtype=bool)
+        out[idx] = u[idx] < crossing_probability(excess(idx), self.noise[idx])
+        return out
 
     def set_level(self, idx: IntArray, level: int) -> None:
         top = self.c.kinds.top[self.kind[idx]]
