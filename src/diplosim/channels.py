@@ -79,6 +79,14 @@ class Channels:
         self.openness = 0.5 * (c.actor_openness[c.channel_a] + c.actor_openness[c.channel_b])
         self.official = np.array([t == "1" for t in kinds.track], dtype=bool)[self.kind] if len(
             kinds.track) else np.zeros(0, dtype=bool)
+        # per-channel constants of the kind, gathered once (the hot paths below read them)
+        self._capacity_at = self.kind * kinds.capacity.shape[1]  # row of capacity[kind, :]
+        self._tension_effect = kinds.tension_effect[self.kind]
+        self._perception_effect = kinds.perception_effect[self.kind]
+        self._dyad_kind = c.channel_dyad * len(kinds.names) + self.kind
+        self._missions = np.flatnonzero(kinds.mission[self.kind])
+        self._mission_formal = kinds.formal[self.kind[self._missions]]
+        self._mission_dyad = c.channel_dyad[self._missions]
 
     def set_audience_costs(self, audience_cost: FloatArray) -> None:
         """Recompute each channel's threshold shift from its two states' audience costs."""
@@ -131,21 +139,22 @@ class Channels:
         self.level[idx] = np.minimum(self.level[idx], self.ceiling[idx])
 
     def capacity(self) -> FloatArray:
-        return self.c.kinds.capacity[self.kind, self.level]
+        """capacity[kind, level] of every channel."""
+        cap: FloatArray = self.c.kinds.capacity.ravel()[self._capacity_at + self.level]
+        return cap
 
     def flows(self, n_dyads: int) -> Flows:
         """Per-dyad flows of this step's open channels (docs/model.md, section 3.3)."""
         c = self.c
-        kinds = c.kinds
         cap = self.capacity()
         reach = cap * self.access
-        perceive = kinds.perception_effect[self.kind]
+        perceive = self._perception_effect
 
         def per_dyad(weights: FloatArray) -> FloatArray:
             return np.bincount(c.channel_dyad, weights=weights, minlength=n_dyads).astype(float)
 
         return Flows(
-            communication=per_dyad(reach * kinds.tension_effect[self.kind]),
+            communication=per_dyad(reach * self._tension_effect),
             official_contact=per_dyad(reach * perceive * self.official),
             participant_contact=per_dyad(cap * perceive * self.openness),
             transfer=per_dyad(reach * ~self.official),
@@ -154,11 +163,11 @@ class Channels:
     def open_by_dyad_kind(self, n_dyads: int) -> IntArray:
         """Counts of open channels, shape (n_dyads, n_kinds)."""
         n_kinds = len(self.c.kinds.names)
-        flat = self.c.channel_dyad * n_kinds + self.kind
-        counts = np.bincount(flat, weights=(self.level > 0), minlength=n_dyads * n_kinds)
+        counts = np.bincount(self._dyad_kind, weights=(self.level > 0),
+                             minlength=n_dyads * n_kinds)
         return counts.astype(np.int64).reshape(n_dyads, n_kinds)
 
     def missions_at_formal(self, n_dyads: int) -> NDArray[np.bool_]:
-        kinds = self.c.kinds
-        standing = kinds.mission[self.kind] & (self.level >= kinds.formal[self.kind])
-        return np.bincount(self.c.channel_dyad, weights=standing, minlength=n_dyads) > 0
+        """Per dyad: a mission (embassy, interests section) stands at its formal level."""
+        standing = self.level[self._missions] >= self._mission_formal
+        return np.bincount(self._mission_dyad, weights=standing, minlength=n_dyads) > 0
