@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -130,9 +131,18 @@ def floor(quick: bool, repeats: int) -> None:
     n = 2_000 if quick else 72_570
     steps = 3 if quick else 20
     rng = np.random.default_rng(1)
-    tension = rng.uniform(0.3, 0.9, 1770)
+    tension = np.full(1770, 0.6)  # as the diplosim version's one dyad: between the thresholds
     dyad = rng.integers(0, 1770, n)
     close, reopen, noise = 0.8, 0.6, 0.03
+
+    def moves(able: np.ndarray, u: np.ndarray, z: Callable[[Any], np.ndarray]) -> np.ndarray:
+        # the probability only where a channel can move, when few can (as Channels.step)
+        if np.count_nonzero(able) > n // 2:
+            return able & (u < ndtr(z(slice(None))))
+        i = np.flatnonzero(able)
+        out = np.zeros(n, dtype=bool)
+        out[i] = u[i] < ndtr(z(i))
+        return out
 
     def numpy_kernel() -> None:  # the floor: the rule, nothing else
         level = np.ones(n, dtype=np.int64)
@@ -140,8 +150,8 @@ def floor(quick: bool, repeats: int) -> None:
         for _ in range(steps):
             t = tension[dyad]
             u = g.random((2, n))
-            down = (level > 0) & (u[0] < ndtr((t - close) / noise))
-            up = ~down & (level < 1) & (u[1] < ndtr((reopen - t) / noise))
+            down = moves(level > 0, u[0], lambda i, t=t: (t[i] - close) / noise)
+            up = ~down & moves(level < 1, u[1], lambda i, t=t: (reopen - t[i]) / noise)
             level = level - down + up
 
     from diplosim.channels import Channels
