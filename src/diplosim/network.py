@@ -122,9 +122,9 @@ class Connectivity:
                     redundancy[group] = _disjoint_flows(flow_graph, index[gov_a[group]],
                                                         index[gov_b[group]])
             elif pairs.size > terminals.size - 1:
-                cut = all_pairs_min_cut(flow_graph, terminals)
-                where = {int(t): i for i, t in enumerate(terminals)}
-                redundancy[pairs] = cut[[where[int(x)] for x in a], [where[int(x)] for x in b]]
+                cut = all_pairs_min_cut(flow_graph, terminals)  # terminals: sorted, unique
+                redundancy[pairs] = cut[np.searchsorted(terminals, a),
+                                        np.searchsorted(terminals, b)]
             else:
                 for i, s_, t_ in zip(pairs, a, b, strict=True):
                     redundancy[i] = maximum_flow(flow_graph, int(s_), int(t_)).flow_value
@@ -196,18 +196,34 @@ def _trivial_cut(dense: NDArray[np.int32], degree: NDArray[np.int64], a: int,
 
 def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int64]:
     """Minimum cut values between all pairs of ``terminals`` of an undirected capacity graph
-    (symmetric CSR, integer capacities): Gusfield's flow-equivalent tree, built with
-    len(terminals) - 1 maximum flows. Entry [i, j] is the cut between terminals i and j."""
+    (symmetric CSR, integer capacities): Gusfield's flow-equivalent tree, built with at most
+    len(terminals) - 1 maximum flows (fewer where :func:`_trivial_cut` certifies a cut). Entry
+    [i, j] is the cut between terminals i and j."""
     k = terminals.size
-    parent = np.zeros(k, dtype=np.int64)
-    weight = np.zeros(k, dtype=np.int64)
     dense = graph.toarray() if graph.shape[0] <= DENSE_NODES else None
+    order = np.arange(k)
+    certified = np.zeros(k, dtype=bool)
     if dense is not None:
         np.fill_diagonal(dense, 0)  # a loop crosses no cut
         degree = dense.sum(axis=1)
+        # Gusfield's order of terminals is free: the largest degree first, as the tree's root.
+        # A terminal whose own degree is proved to be its cut from the root (paths of one or
+        # two edges, as _trivial_cut, for all at once) is cut off alone: it keeps the root as
+        # parent and moves no other terminal — no flow and no update.
+        order = np.argsort(-degree[terminals], kind="stable")
+        ranked = terminals[order]
+        root = ranked[0]
+        paths = dense[ranked, root] + np.minimum(dense[ranked], dense[root]).sum(axis=1)
+        certified = paths >= degree[ranked]
+    ranked = terminals[order]
+    parent = np.zeros(k, dtype=np.int64)
+    weight = np.zeros(k, dtype=np.int64)
     for s in range(1, k):
         t = int(parent[s])
-        a, b = int(terminals[s]), int(terminals[t])
+        a, b = int(ranked[s]), int(ranked[t])
+        if t == 0 and certified[s]:
+            weight[s] = degree[a]
+            continue
         if dense is not None and (trivial := _trivial_cut(dense, degree, a, b)) is not None:
             weight[s], side = trivial  # certified without a flow
         else:
@@ -215,7 +231,7 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
             weight[s] = result.flow_value
             side = _source_side(graph, dense, result.flow, a)
         later = np.arange(s + 1, k)
-        move = later[side[terminals[later]] & (parent[later] == t)]
+        move = later[side[ranked[later]] & (parent[later] == t)]
         parent[move] = s
     # Every tree parent comes earlier (parent[i] < i): the minimum edge on the path from i to
     # any earlier j is min(weight[i], that from parent[i] to j).
@@ -226,4 +242,6 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
         cut[i, :i] = np.minimum(weight[i], cut[p, :i])
         cut[i, p] = weight[i]
         cut[:i, i] = cut[i, :i]
-    return cut
+    out = np.empty_like(cut)
+    out[np.ix_(order, order)] = cut  # back to the order of ``terminals``
+    return out
