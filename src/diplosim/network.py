@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, maxi
 from diplosim.scenario.compile import Compiled
 
 IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
 
 
 class Connectivity:
@@ -170,20 +171,60 @@ def _source_side(graph: csr_matrix, dense: NDArray[np.int32] | None, flow: csr_m
     return side
 
 
+THREE_HOP_CELLS = 4_000_000  # sources x nodes x nodes held at once by the three-edge bound
+
+
+def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> FloatArray:
+    """A lower bound on the maximum flow from each of ``sources`` to ``b`` in the undirected
+    capacity matrix ``dense`` (zero diagonal), from a feasible flow on paths of one to three
+    edges.
+
+    For a source a: the direct edges c(a, b); through each other node w, min(c(a, w), c(w, b))
+    paths a–w–b; then what is left of a's edges, r_a(w) = c(a, w) − min(c(a, w), c(w, b)), and
+    of b's, r_b(w) = c(w, b) − min(…), joined by the edges between other nodes: the flow
+    f(w1, w2) = min(c(w1, w2), r_a(w1) r_b(w2) / max(Σ r_a, Σ r_b)) sends at most r_a(w1) out
+    of each w1 and at most r_b(w2) into each w2, so it is feasible. All these paths use
+    disjoint capacity (no edge is crossed both ways: r_a and r_b are never both positive at one
+    node), so their sum is at most the maximum flow. Three-edge paths are left out when the
+    graph is too large to hold their terms (over ``THREE_HOP_CELLS`` per source).
+    """
+    c = dense.astype(np.float64)
+    n = c.shape[0]
+    cb = c[b]
+    out = np.empty(sources.size)
+    step = max(1, THREE_HOP_CELLS // (n * n))
+    for lo in range(0, sources.size, step):
+        a = sources[lo:lo + step]
+        ca = c[a]
+        other = np.ones(ca.shape, dtype=bool)
+        other[:, b] = False
+        other[np.arange(a.size), a] = False
+        both = np.where(other, np.minimum(ca, cb), 0.0)
+        flow = c[a, b] + both.sum(axis=1)
+        if n * n <= THREE_HOP_CELLS:
+            r_a = np.where(other, ca - both, 0.0)
+            r_b = np.where(other, cb - both, 0.0)
+            scale = np.maximum(r_a.sum(axis=1), r_b.sum(axis=1))
+            scale[scale == 0] = 1.0
+            share = r_a[:, :, None] * r_b[:, None, :] / scale[:, None, None]
+            flow += np.minimum(c[None, :, :], share).sum(axis=(1, 2))
+        out[lo:lo + step] = flow
+    return out
+
+
 def _trivial_cut(dense: NDArray[np.int32], degree: NDArray[np.int64], a: int,
                  b: int) -> tuple[int, NDArray[np.bool_]] | None:
     """The minimum cut between ``a`` and ``b`` and its side holding ``a``, when one of them
-    alone is a minimum cut and edge-disjoint paths of one or two edges prove it; else None.
+    alone is a minimum cut and short paths prove it; else None.
 
     Every cut separating a from b is at most min(deg a, deg b) (cut a or b off alone) and at
-    least the number of edge-disjoint a–b paths; the direct edges and, through each other node
-    w, min(c(a, w), c(w, b)) paths a–w–b are edge-disjoint. When that count reaches
-    min(deg a, deg b), the bounds meet: the cut is exact, with {a} (or everything but b) as its
-    side. In the dense, many-channel graphs of large scenarios this is the common case.
+    least any feasible flow, such as :func:`short_path_flow`'s. The maximum flow is an integer,
+    so a feasible flow above min(deg a, deg b) − 1/2 proves it equal to min(deg a, deg b) (the
+    half keeps the proof clear of rounding): the cut is exact, with {a} (or everything but b)
+    as its side. In the dense, many-channel graphs of large scenarios this is the common case.
     """
     bound = int(min(degree[a], degree[b]))
-    paths = int(dense[a, b]) + int(np.minimum(dense[a], dense[b]).sum())
-    if paths < bound:
+    if short_path_flow(dense, np.array([a]), b)[0] <= bound - 0.5:
         return None
     side = np.zeros(dense.shape[0], dtype=bool)
     if degree[a] == bound:
@@ -207,14 +248,13 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
         np.fill_diagonal(dense, 0)  # a loop crosses no cut
         degree = dense.sum(axis=1)
         # Gusfield's order of terminals is free: the largest degree first, as the tree's root.
-        # A terminal whose own degree is proved to be its cut from the root (paths of one or
-        # two edges, as _trivial_cut, for all at once) is cut off alone: it keeps the root as
-        # parent and moves no other terminal — no flow and no update.
+        # A terminal whose own degree is proved to be its cut from the root (short paths, as
+        # _trivial_cut, for all at once) is cut off alone: it keeps the root as parent and
+        # moves no other terminal — no flow and no update.
         order = np.argsort(-degree[terminals], kind="stable")
         ranked = terminals[order]
-        root = ranked[0]
-        paths = dense[ranked, root] + np.minimum(dense[ranked], dense[root]).sum(axis=1)
-        certified = paths >= degree[ranked]
+        certified = short_path_flow(dense, ranked, int(ranked[0])) > degree[ranked] - 0.5
+        certified[0] = False  # the root itself
     ranked = terminals[order]
     parent = np.zeros(k, dtype=np.int64)
     weight = np.zeros(k, dtype=np.int64)

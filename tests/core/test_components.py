@@ -668,3 +668,72 @@ def test_flow_equivalent_tree_gives_every_minimum_cut(n: int, seed: int, density
         for j, t in enumerate(terminals):
             if i != j:
                 assert cut[i, j] == nx.maximum_flow_value(graph, int(s), int(t)), (s, t)
+
+
+def test_trivial_cuts_are_certified_without_a_flow_and_others_are_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense graph: every cut is a government cut off alone, proved by paths of one or two
+    edges, so no maximum flow runs. Two dense clusters joined by one edge: the bridge is the
+    cut across them, short paths cannot prove it, and flows run — the values match networkx."""
+    import networkx as nx
+    from scipy.sparse import csr_matrix
+
+    import diplosim.network as network
+
+    flows = []
+    original = network.maximum_flow
+    monkeypatch.setattr(network, "maximum_flow",
+                        lambda g, s, t: flows.append((s, t)) or original(g, s, t))
+
+    def check(cap: np.ndarray) -> None:
+        n = len(cap)
+        cut = network.all_pairs_min_cut(csr_matrix(cap.astype(np.int32)), np.arange(n))
+        graph = nx.Graph()
+        for i, j in zip(*np.nonzero(np.triu(cap)), strict=True):
+            graph.add_edge(int(i), int(j), capacity=int(cap[i, j]))
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    assert cut[i, j] == nx.maximum_flow_value(graph, i, j), (i, j)
+
+    rng = np.random.default_rng(3)
+    dense = np.triu(rng.integers(5, 9, (12, 12)), 1)
+    check(dense + dense.T)
+    assert flows == []
+    block = np.triu(np.full((6, 6), 4), 1)
+    two = np.zeros((12, 12), dtype=np.int64)
+    two[:6, :6] = block + block.T
+    two[6:, 6:] = block + block.T
+    two[0, 6] = two[6, 0] = 1  # the bridge
+    check(two)
+    assert flows, "a non-trivial cut needs a flow"
+
+
+@given(st.integers(3, 12), st.integers(0, 10_000), st.floats(0.1, 1.0), st.booleans())
+@settings(max_examples=80, deadline=None)
+def test_short_path_flow_never_exceeds_the_maximum_flow(n: int, seed: int, density: float,
+                                                        small: bool) -> None:
+    """The certificate's bound is a feasible flow: never above networkx's maximum flow, with or
+    without its three-edge paths (``small`` holds too few cells for them, one source a time)."""
+    import networkx as nx
+
+    import diplosim.network as network
+
+    rng = np.random.default_rng(seed)
+    cap = np.triu(rng.integers(1, 9, (n, n)) * (rng.random((n, n)) < density), 1)
+    cap = (cap + cap.T).astype(np.int32)
+    b = int(rng.integers(n))
+    sources = np.array([a for a in range(n) if a != b])
+    cells = network.THREE_HOP_CELLS
+    try:
+        if small:
+            network.THREE_HOP_CELLS = n * n - 1
+        bound = network.short_path_flow(cap, sources, b)
+    finally:
+        network.THREE_HOP_CELLS = cells
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    for i, j in zip(*np.nonzero(np.triu(cap)), strict=True):
+        graph.add_edge(int(i), int(j), capacity=int(cap[i, j]))
+    for a, value in zip(sources, bound, strict=True):
+        assert value <= nx.maximum_flow_value(graph, int(a), b) + 1e-9, (a, b)
