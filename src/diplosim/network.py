@@ -171,7 +171,11 @@ def _source_side(graph: csr_matrix, dense: NDArray[np.int32] | None, flow: csr_m
     return side
 
 
-THREE_HOP_CELLS = 4_000_000  # sources x nodes x nodes held at once by the three-edge bound
+# The three-edge terms of short_path_flow cost nodes² per source: only on graphs of at most
+# THREE_HOP_NODES nodes (the governments' graph of a large scenario has one per state), with
+# at most THREE_HOP_CELLS terms held at once.
+THREE_HOP_NODES = 300
+THREE_HOP_CELLS = 1_000_000
 
 
 def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> FloatArray:
@@ -185,8 +189,8 @@ def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> Floa
     f(w1, w2) = min(c(w1, w2), r_a(w1) r_b(w2) / max(Σ r_a, Σ r_b)) sends at most r_a(w1) out
     of each w1 and at most r_b(w2) into each w2, so it is feasible. All these paths use
     disjoint capacity (no edge is crossed both ways: r_a and r_b are never both positive at one
-    node), so their sum is at most the maximum flow. Three-edge paths are left out when the
-    graph is too large to hold their terms (over ``THREE_HOP_CELLS`` per source).
+    node), so their sum is at most the maximum flow. Three-edge paths are left out on graphs of
+    more than ``THREE_HOP_NODES`` nodes.
     """
     c = dense.astype(np.float64)
     n = c.shape[0]
@@ -201,7 +205,7 @@ def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> Floa
         other[np.arange(a.size), a] = False
         both = np.where(other, np.minimum(ca, cb), 0.0)
         flow = c[a, b] + both.sum(axis=1)
-        if n * n <= THREE_HOP_CELLS:
+        if n <= THREE_HOP_NODES:
             r_a = np.where(other, ca - both, 0.0)
             r_b = np.where(other, cb - both, 0.0)
             scale = np.maximum(r_a.sum(axis=1), r_b.sum(axis=1))

@@ -714,7 +714,7 @@ def test_trivial_cuts_are_certified_without_a_flow_and_others_are_not(
 def test_short_path_flow_never_exceeds_the_maximum_flow(n: int, seed: int, density: float,
                                                         small: bool) -> None:
     """The certificate's bound is a feasible flow: never above networkx's maximum flow, with or
-    without its three-edge paths (``small`` holds too few cells for them, one source a time)."""
+    without its three-edge paths (``small``: none, one source at a time)."""
     import networkx as nx
 
     import diplosim.network as network
@@ -724,13 +724,13 @@ def test_short_path_flow_never_exceeds_the_maximum_flow(n: int, seed: int, densi
     cap = (cap + cap.T).astype(np.int32)
     b = int(rng.integers(n))
     sources = np.array([a for a in range(n) if a != b])
-    cells = network.THREE_HOP_CELLS
+    limits = network.THREE_HOP_NODES, network.THREE_HOP_CELLS
     try:
         if small:
-            network.THREE_HOP_CELLS = n * n - 1
+            network.THREE_HOP_NODES, network.THREE_HOP_CELLS = n - 1, 1
         bound = network.short_path_flow(cap, sources, b)
     finally:
-        network.THREE_HOP_CELLS = cells
+        network.THREE_HOP_NODES, network.THREE_HOP_CELLS = limits
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     for i, j in zip(*np.nonzero(np.triu(cap)), strict=True):
