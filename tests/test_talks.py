@@ -81,12 +81,11 @@ def test_durability_hazard_closed_form(scenario: Scenario) -> None:
     assert talks is not None
     talks.in_force = {"record": {}, "shortfall": 0.1}
     levels = model.channels.level.copy()
-    share = talks.unofficial_open_share(levels)
-    assert talks.hazard(share) == pytest.approx((0.01 + 0.05) * (1 - 0.4), abs=1e-12)
+    assert talks.hazard(levels) == pytest.approx((0.01 + 0.05) * (1 - 0.4), abs=1e-12)
     levels[talks.unofficial[:2]] = 0  # half the workshops closed
-    share = talks.unofficial_open_share(levels)
-    assert share == 0.5
-    assert talks.hazard(share) == pytest.approx(0.06 * (1 - 0.4 * 0.5), abs=1e-12)
+    assert talks.unofficial_open_share(levels) == 0.5
+    assert talks.hazard(levels) == pytest.approx(0.06 * (1 - 0.4 * 0.5), abs=1e-12)
+    assert talks.hazard_at(0.5) == talks.hazard(levels)
 
 
 def test_no_talks_without_a_track1_channel(scenario: Scenario) -> None:

@@ -110,7 +110,11 @@ class Talks:
         return (np.count_nonzero(levels[self.unofficial]) / self.unofficial.size
                 if self.unofficial.size else 0.0)
 
-    def hazard(self, open_share: float) -> float:
+    def hazard(self, levels: NDArray[np.int64]) -> float:
+        """Breakdown hazard of the agreement in force, at these channel levels."""
+        return self.hazard_at(self.unofficial_open_share(levels))
+
+    def hazard_at(self, open_share: float) -> float:
         """Breakdown hazard of the agreement in force, given the unofficial open share f."""
         d = self.spec.durability
         assert self.in_force is not None
@@ -143,7 +147,7 @@ class Talks:
         tension_now, m, channel_open = now.tension, now.misperception, now.channel_open
         log: list[LogEntry] = []
         if self.in_force is not None:
-            if self.rng.random() < self.hazard(now.unofficial_open_share):
+            if self.rng.random() < self.hazard_at(now.unofficial_open_share):
                 tension.shock(d, self.spec.breakdown_shock)
                 rec = self.in_force["record"]
                 rec["broke_down"] = t
