@@ -36,7 +36,7 @@ from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.schema import EventType
 from diplosim.streams import Streams
-from diplosim.talks import Now, Talks
+from diplosim.talks import Now, Talks, ripe_window
 from diplosim.tension import Tension
 
 STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
@@ -203,8 +203,7 @@ class Batch:
                                                  [x.unofficial.size for _, x in active])
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
-        self._ripeness = c.negotiation.spec.ripeness if c.negotiation is not None else None
-        window = self._ripeness.window if self._ripeness is not None else 1
+        window = active[0][1].spec.ripeness.window if active else 1
         self._talks_window = np.zeros((window, len(active)))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
@@ -284,11 +283,9 @@ class Batch:
         m = self.tension.misperception[self._talks_dyad]
         window = self._talks_window
         window[(t - 1) % len(window)] = tension_now
-        r = self._ripeness
-        assert r is not None
-        low, high = window.min(axis=0), window.max(axis=0)
-        ripe = ((t >= len(window)) & (low >= r.hurting) & (high - low <= r.band)
-                & (m <= r.way_out))
+        ripeness = self._talks[0][1].spec.ripeness  # one scenario: the same for all
+        ripe = (t >= len(window)) & ripe_window(ripeness, window.min(axis=0),
+                                                window.max(axis=0), m)
         for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(
                 self._talks, tension_now.tolist(), m.tolist(), open_direct.tolist(),
                 ripe.tolist(), share.tolist(), strict=True):

@@ -36,8 +36,8 @@ def crossing_probability(excess: FloatArray, noise: FloatArray) -> FloatArray:
     if positive.all():  # the usual case, without the masking below
         return np.asarray(ndtr(excess / noise), dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = ndtr(np.where(noise > 0, excess / np.where(noise > 0, noise, 1.0), 0.0))
-    return np.where(noise > 0, p, (excess > 0).astype(float))
+        p = ndtr(np.where(positive, excess / np.where(positive, noise, 1.0), 0.0))
+    return np.where(positive, p, (excess > 0).astype(float))
 
 
 @dataclass(frozen=True)

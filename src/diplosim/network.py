@@ -150,7 +150,7 @@ def _disjoint_flows(graph: csr_matrix, sources: IntArray, sinks: IntArray) -> In
 DENSE_NODES = 2000  # graphs up to this many nodes: residual reachability on dense arrays
 
 
-def _source_side(graph: csr_matrix, dense: NDArray[np.int32] | None, flow: csr_matrix,
+def _source_side(graph: csr_matrix, dense: FloatArray | None, flow: csr_matrix,
                  source: int) -> NDArray[np.bool_]:
     """Nodes reachable from ``source`` in the residual graph of a maximum flow: the source side
     of a minimum cut."""
@@ -178,7 +178,7 @@ THREE_HOP_NODES = 300
 THREE_HOP_CELLS = 1_000_000
 
 
-def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> FloatArray:
+def short_path_flow(dense: FloatArray, sources: IntArray, b: int) -> FloatArray:
     """A lower bound on the maximum flow from each of ``sources`` to ``b`` in the undirected
     capacity matrix ``dense`` (zero diagonal), from a feasible flow on paths of one to three
     edges.
@@ -192,7 +192,7 @@ def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> Floa
     node), so their sum is at most the maximum flow. Three-edge paths are left out on graphs of
     more than ``THREE_HOP_NODES`` nodes.
     """
-    c = dense.astype(np.float64)
+    c = np.asarray(dense, dtype=np.float64)  # no copy when given floats
     n = c.shape[0]
     cb = c[b]
     out = np.empty(sources.size)
@@ -216,7 +216,7 @@ def short_path_flow(dense: NDArray[np.int32], sources: IntArray, b: int) -> Floa
     return out
 
 
-def _trivial_cut(dense: NDArray[np.int32], degree: NDArray[np.int64], a: int,
+def _trivial_cut(dense: FloatArray, degree: FloatArray, a: int,
                  b: int) -> tuple[int, NDArray[np.bool_]] | None:
     """The minimum cut between ``a`` and ``b`` and its side holding ``a``, when one of them
     alone is a minimum cut and short paths prove it; else None.
@@ -245,10 +245,11 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
     len(terminals) - 1 maximum flows (fewer where :func:`_trivial_cut` certifies a cut). Entry
     [i, j] is the cut between terminals i and j."""
     k = terminals.size
-    dense = graph.toarray() if graph.shape[0] <= DENSE_NODES else None
-    order = np.arange(k)
+    ranked, order = terminals, np.arange(k)
     certified = np.zeros(k, dtype=bool)
-    if dense is not None:
+    dense = None
+    if graph.shape[0] <= DENSE_NODES:
+        dense = graph.toarray().astype(np.float64)  # capacities are small integers: exact
         np.fill_diagonal(dense, 0)  # a loop crosses no cut
         degree = dense.sum(axis=1)
         # Gusfield's order of terminals is free: the largest degree first, as the tree's root.
@@ -259,7 +260,6 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
         ranked = terminals[order]
         certified = short_path_flow(dense, ranked, int(ranked[0])) > degree[ranked] - 0.5
         certified[0] = False  # the root itself
-    ranked = terminals[order]
     parent = np.zeros(k, dtype=np.int64)
     weight = np.zeros(k, dtype=np.int64)
     for s in range(1, k):
@@ -268,7 +268,10 @@ def all_pairs_min_cut(graph: csr_matrix, terminals: IntArray) -> NDArray[np.int6
         if t == 0 and certified[s]:
             weight[s] = degree[a]
             continue
-        if dense is not None and (trivial := _trivial_cut(dense, degree, a, b)) is not None:
+        # against the root the short paths were tried above; against another parent, try them
+        trivial = (_trivial_cut(dense, degree, a, b) if dense is not None and t != 0
+                   else None)
+        if trivial is not None:
             weight[s], side = trivial  # certified without a flow
         else:
             result = maximum_flow(graph, a, b)

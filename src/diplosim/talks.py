@@ -45,6 +45,7 @@ from diplosim.negotiation import (
     StackedAlternatingOffers,
 )
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
+from diplosim.scenario.schema import RipenessSpec
 from diplosim.tension import Tension
 
 TALKS_COLUMNS = [
@@ -63,6 +64,13 @@ class Now(NamedTuple):
     channel_open: bool  # a direct Track 1 channel reaching both governments is open
     ripe: bool  # Talks.ripe over the tension window ending with this step's value
     unofficial_open_share: float  # f of the durability hazard
+
+
+def ripe_window(r: RipenessSpec, low: Any, high: Any, misperception: Any) -> Any:
+    """Ripeness over a full tension window with these lowest and highest values: hurting
+    (``low >= hurting``), a stalemate (``high - low <= band``) and a way out
+    (``misperception <= way_out``). On numbers or, for a batch, on arrays."""
+    return (low >= r.hurting) & (high - low <= r.band) & (misperception <= r.way_out)
 
 
 class Talks:
@@ -94,10 +102,9 @@ class Talks:
 
     # -- rules ---------------------------------------------------------------------------
     def ripe(self, misperception: float) -> bool:
-        r = self.spec.ripeness
         h = self.history
-        return (len(h) == h.maxlen and min(h) >= r.hurting and max(h) - min(h) <= r.band
-                and misperception <= r.way_out)
+        return len(h) == h.maxlen and bool(
+            ripe_window(self.spec.ripeness, min(h), max(h), misperception))
 
     def reservations(self, misperception: float) -> NDArray[np.float64]:
         base = np.array([p.utility.reservation for p in self.neg.plan.parties])

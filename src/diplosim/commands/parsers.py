@@ -14,6 +14,9 @@ from collections.abc import Callable
 
 from diplosim.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
 
+# what add_subparsers returns; a lazy alias, so typing is not imported at start-up
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
 TEMPLATE = "us_ruptures"  # the rupture template of calibrate --fit (a bundled scenario)
 
 
@@ -41,7 +44,7 @@ def example(kind: str) -> Callable[[str], str]:
     return convert
 
 
-def run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def run(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="run a scenario: replications, summary, results folder",
                        description="Validate and run a scenario file; print a summary table "
                        "and write a results folder (Parquet + CSV, provenance, figures).")
@@ -64,7 +67,7 @@ def run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lazy("diplosim.commands.run:run_command"))
 
 
-def scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def scenario(sub: Subparsers) -> None:
     v = sub.add_parser("validate", help="check scenario files",
                        description="Check scenario files; print every problem with its line.")
     v.add_argument("files", nargs="+", type=example("scenario"),
@@ -77,7 +80,7 @@ def scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=lazy("diplosim.commands.scenario:schema_command"))
 
 
-def calibrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def calibrate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "calibrate",
         help="compare mission closures with U.S. mission breaks since 1945; fit the rupture "
@@ -121,7 +124,7 @@ def calibrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 
 
-def negotiate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def negotiate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "negotiate",
         help="run one negotiation session file",
@@ -136,7 +139,7 @@ def negotiate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lazy("diplosim.negotiation.cli:negotiate_command"))
 
 
-def sweep_and_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def sweep_and_analyze(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sweep", help="run a parameter sweep (experiment file) into a resumable results folder",
         description="Run every point × replication of an experiment file on local processes, "
@@ -169,7 +172,7 @@ def sweep_and_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     a.set_defaults(func=lazy("diplosim.experiment.cli:analyze_command"))
 
 
-def plot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def plot(sub: Subparsers) -> None:
     p = sub.add_parser(
         "plot", help="draw figures of a results folder (run or sweep) or a negotiation file",
         description="Draw the standard figures of a `diplosim run` folder "
@@ -195,7 +198,7 @@ def plot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lazy("diplosim.plotting.cli:plot_command"))
 
 
-def viz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def viz(sub: Subparsers) -> None:
     p = sub.add_parser(
         "viz", help="explore a scenario in the browser (Mesa SolaraViz)",
         description="Serve an interactive page for a scenario: the channel network, tension, "
@@ -214,7 +217,7 @@ def viz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lazy("diplosim.commands.viz:viz_command"))
 
 
-def examples(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def examples(sub: Subparsers) -> None:
     e = sub.add_parser(
         "examples", help="list the bundled scenarios, experiments and negotiation sessions",
         description="List the example files that come with diplosim. Any command taking a file "
