@@ -24,8 +24,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from diplosim.model import DiplomacyModel
-    from diplosim.results import collect
+    from diplosim.engine.model import DiplomacyModel
+    from diplosim.results.tables import collect
     from diplosim.scenario import load_scenario
 
     t0 = time.perf_counter()

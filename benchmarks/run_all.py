@@ -77,9 +77,9 @@ def sweep_vs_batch_run(quick: bool, repeats: int) -> None:
 
 
 def batch_vs_single(quick: bool, repeats: int) -> None:
-    from diplosim.batch import Batch
-    from diplosim.model import DiplomacyModel
-    from diplosim.replicate import replication_seeds
+    from diplosim.engine.batch import Batch
+    from diplosim.engine.model import DiplomacyModel
+    from diplosim.results.replicate import replication_seeds
     from diplosim.scenario import load_scenario
 
     scenario = load_scenario(FLAGSHIP)
@@ -104,7 +104,7 @@ def all_pairs(quick: bool, repeats: int) -> None:
     import yaml
     from generate_large import large_scenario
 
-    from diplosim.model import DiplomacyModel
+    from diplosim.engine.model import DiplomacyModel
     from diplosim.scenario import load_scenario
 
     states, steps = (8, 3) if quick else (60, 30)
@@ -161,7 +161,7 @@ def floor(quick: bool, repeats: int) -> None:
             up = ~down & moves(level < 1, u[1], lambda i, t=t: (reopen - t[i]) / noise)
             level = level - down + up
 
-    from diplosim.channels import Channels
+    from diplosim.engine.channels import Channels
     from diplosim.scenario import scenario_from_text
 
     text = ("name: floor\nsteps: 1\nstates: [{id: a}, {id: b}]\nactors:\n  list:\n"

@@ -71,7 +71,7 @@ def run_diplosim(points: int, reps: int, workers: int, backend: str = "process")
 def run_batch_run(points: int, reps: int, workers: int) -> float:
     import mesa
 
-    from diplosim.model import DiplomacyModel
+    from diplosim.engine.model import DiplomacyModel
     from diplosim.scenario import load_scenario
 
     start = time.perf_counter()

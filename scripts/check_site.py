@@ -21,9 +21,9 @@ from urllib.parse import unquote, urlsplit
 # the packages whose public names (__all__) must each have an API entry
 PUBLIC = ("diplosim.experiment", "diplosim.negotiation", "diplosim.analysis",
           "diplosim.plotting", "diplosim.scenario")
-ALSO = ("diplosim.model.DiplomacyModel", "diplosim.results.simulate",
+ALSO = ("diplosim.engine.model.DiplomacyModel", "diplosim.results.simulate",
         "diplosim.results.simulate_many", "diplosim.results.RunResult",
-        "diplosim.examples.path", "diplosim.viz.explorer")
+        "diplosim.io.examples.path", "diplosim.viz.explorer")
 CONSTANTS = {"BACKENDS", "PROTOCOLS", "STRATEGIES", "OKABE_ITO", "RUN_KINDS", "SWEEP_KINDS"}
 
 

@@ -12,12 +12,12 @@ echo "== docs: the generated references are current"
 "$py" - <<'PY'
 import sys
 from pathlib import Path
-from diplosim.docgen import references
+from diplosim.commands.docgen import references
 stale = [n for n, text in references().items()
          if Path("docs/reference", n).read_text(encoding="utf-8") != text]
 if stale:
     sys.exit(f"docs/reference/{', '.join(stale)} out of date: "
-             "run python -m diplosim.docgen docs/reference")
+             "run python -m diplosim.commands.docgen docs/reference")
 PY
 echo "== docs: sphinx-build -W into $out"
 "$py" -m sphinx -W --keep-going -q -b html -d docs/_build/doctrees docs "$out"

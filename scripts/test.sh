@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up (first time) and run the checks: ruff, mypy (strict) and the test suite.
+# Set everything up (first time) and run the checks: ruff, mypy (strict), import-linter (the
+# layering) and the test suite.
 #   scripts/test.sh              the default suite (a few minutes)
 #   scripts/test.sh --slow       also the tests marked slow (fuzzing at 10,000 cases, long sweeps);
 #                                this is what CI runs
@@ -25,5 +26,7 @@ echo "== ruff"
 "$bin/ruff" check .
 echo "== mypy"
 "$bin/mypy" src/diplosim
+echo "== import-linter (the layering contracts in pyproject.toml)"
+"$bin/lint-imports" --no-cache
 echo "== pytest"
 "$py" -m pytest ${args[@]+"${args[@]}"}

@@ -1,4 +1,4 @@
-"""Replications as an array axis (diplosim.batch.Batch) equal single runs exactly.
+"""Replications as an array axis (diplosim.engine.batch.Batch) equal single runs exactly.
 
 Replication r of a batch must give the very tables `simulate(scenario, rng=seeds[r])` gives —
 for every scenario of the library (talks, dated events, baselines drawn per dyad, regime
@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diplosim.batch import Batch
+from diplosim.engine.batch import Batch
 from diplosim.experiment.design import run_seed
 from diplosim.experiment.outcomes import compute_outcomes
 from diplosim.experiment.runner import Chunk, RunContext, RunSpec, run_chunk, simulate_outcomes
 from diplosim.experiment.spec import OutcomeSpec
-from diplosim.replicate import replication_seeds
-from diplosim.results import TABLES, batch_size, collect, simulate, simulate_many
+from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
+from diplosim.results.replicate import replication_seeds
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_a_batch_of_one_and_int_seeds() -> None:
 
 def test_simulate_many_splits_into_batches_without_changing_results(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import diplosim.results as results
+    import diplosim.results.tables as results
 
     scenario = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
     seeds = replication_seeds(3, 5)
@@ -103,7 +103,7 @@ def test_outcomes_of_a_replication_view() -> None:
     seeds = replication_seeds(1, 2)
     batch = Batch(scenario, seeds)
     batch.run()
-    from diplosim.model import DiplomacyModel
+    from diplosim.engine.model import DiplomacyModel
 
     spec = [OutcomeSpec(name="first", metric="first_agreement", aggregate="value")]
     for r, seed in enumerate(seeds):
@@ -115,7 +115,7 @@ def test_outcomes_of_a_replication_view() -> None:
 @pytest.mark.parametrize("rows", [None, 2])
 def test_streams_drawn_ahead_are_the_numbers_of_step_by_step_calls(
         rows: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
-    from diplosim import streams
+    from diplosim.engine import streams
 
     def generators() -> list[np.random.Generator]:
         return [np.random.default_rng(s) for s in (1, 2, 3)]
@@ -132,7 +132,7 @@ def test_streams_drawn_ahead_are_the_numbers_of_step_by_step_calls(
 
 
 def test_streams_refuse_another_call_while_numbers_drawn_ahead_wait() -> None:
-    from diplosim.streams import Streams
+    from diplosim.engine.streams import Streams
 
     s = Streams([np.random.default_rng(1), np.random.default_rng(2)], 3, ahead=8)
     s.standard_normal(6)

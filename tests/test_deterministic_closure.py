@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diplosim.results import RunResult, simulate
+from diplosim.results.tables import RunResult, simulate
 from diplosim.scenario import scenario_from_text
 
 SCENARIO = """

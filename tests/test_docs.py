@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from diplosim.docgen import references
+from diplosim.commands.docgen import references
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference"
@@ -18,7 +18,7 @@ def test_reference_matches_the_schema(name: str) -> None:
     committed = (REFERENCE / name).read_text(encoding="utf-8")
     assert committed == references()[name], (
         f"docs/reference/{name} differs from the schema: run "
-        "`python -m diplosim.docgen docs/reference` and commit the result")
+        "`python -m diplosim.commands.docgen docs/reference` and commit the result")
 
 
 def test_reference_covers_every_field() -> None:

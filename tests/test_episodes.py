@@ -16,8 +16,8 @@ from diplosim.analysis.calibration import (
     mission_breaks,
     select_episodes,
 )
-from diplosim.batch import mission_levels, tile
-from diplosim.model import DiplomacyModel
+from diplosim.engine.batch import mission_levels, tile
+from diplosim.engine.model import DiplomacyModel
 from diplosim.scenario import load_scenario, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +181,7 @@ def test_tile_keeps_copies_apart() -> None:
 def test_baselines_differ_across_dyads_and_regimes_redraw_them() -> None:
     sc = load_scenario(TEMPLATE, {"tension.baseline": 0.3, "tension.baseline_concentration": 4.0,
                                   "tension.regime_change": 0.0})
-    from diplosim.tension import Tension
+    from diplosim.engine.tension import Tension
 
     spec = sc.spec.tension
     n = 20_000
@@ -190,7 +190,7 @@ def test_baselines_differ_across_dyads_and_regimes_redraw_them() -> None:
     # Beta(B c, (1 - B) c): mean B, variance B (1 - B) / (1 + c)
     assert t.baseline.mean() == pytest.approx(0.3, abs=0.01)
     assert t.baseline.var() == pytest.approx(0.3 * 0.7 / 5, rel=0.05)
-    from diplosim.channels import Flows
+    from diplosim.engine.channels import Flows
 
     before = t.baseline.copy()
     t.step(Flows.zeros(n))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from diplosim import examples
 from diplosim.cli import main
 from diplosim.experiment import load_experiment, run_sweep
+from diplosim.io import examples
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

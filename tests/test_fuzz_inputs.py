@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from diplosim.errors import InputError
-from diplosim.experiment.spec import load_experiment
+from diplosim.experiment.loader import load_experiment
+from diplosim.io.errors import InputError
+from diplosim.io.overrides import parse_assignment
 from diplosim.negotiation.session import load_session
-from diplosim.overrides import parse_assignment
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diplosim.replicate import replication_seeds
-from diplosim.results import RunResult, simulate
+from diplosim.results.tables import RunResult, simulate
+from diplosim.results.replicate import replication_seeds
 from diplosim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -59,7 +59,7 @@ def test_the_sdist_and_wheel_carry_the_examples_once(dist: Path) -> None:
         members = {m.split("/", 1)[1] for m in sdist.getnames() if "/" in m}
     for needed in ("pyproject.toml", "README.md", "LICENSE", "CITATION.cff",
                    "scenarios/mission_closure.yaml", "experiments/closure_continuity.yaml",
-                   "src/diplosim/examples.py", "tests/test_release.py"):
+                   "src/diplosim/io/examples.py", "tests/test_release.py"):
         assert needed in members, needed
     assert not any(m.startswith(("results/", ".venv/")) for m in members)
 
@@ -71,7 +71,7 @@ def test_the_wheel_installs_and_runs_its_examples(dist: Path, tmp_path: Path) ->
         wheel], cwd=tmp_path)
     home = tmp_path / "home"  # a folder with nothing of the repository in it
     home.mkdir()
-    where = sh([bin_ / "python", "-c", "import diplosim, diplosim.examples as e; "
+    where = sh([bin_ / "python", "-c", "import diplosim, diplosim.io.examples as e; "
                 "print(diplosim.__file__); print(e.folder('scenario'))"], cwd=home)
     assert str(ROOT) not in where
     assert "site-packages/diplosim/_bundled/scenarios" in where

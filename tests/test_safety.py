@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 
 from diplosim.cli import main
-from diplosim.errors import InputError
-from diplosim.experiment.spec import load_experiment
+from diplosim.experiment.loader import load_experiment
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import claim_folder
+from diplosim.io.overrides import parse_assignment
 from diplosim.negotiation.session import load_session
-from diplosim.outputs import claim_folder
-from diplosim.overrides import parse_assignment
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -538,7 +538,7 @@ def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folde
 def test_both_yaml_readers_apply_the_limits(reader: str, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """libyaml when PyYAML has it, PyYAML's own reader otherwise: the same answers."""
-    from diplosim import yamlio
+    from diplosim.io import yamlio
 
     if reader == "python":
         monkeypatch.setattr(yamlio, "_CLoader", None)

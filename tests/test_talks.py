@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from diplosim.errors import InputError
-from diplosim.model import DiplomacyModel
-from diplosim.results import simulate
+from diplosim.engine.model import DiplomacyModel
+from diplosim.io.errors import InputError
+from diplosim.results.tables import simulate
 from diplosim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

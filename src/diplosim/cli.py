@@ -1,47 +1,22 @@
 """The ``diplosim`` command line.
 
-The subcommands' arguments are in :mod:`diplosim.commands.parsers`; each handler lives with the
-code it drives and is imported only when its subcommand runs. Bad input (:class:`InputError`) prints
-its message and exits 2; any other error prints one line and exits 1.
+The parser and the subcommands' arguments are in :mod:`diplosim.commands.parsers`; each handler
+lives with the code it drives and is imported only when its subcommand runs. Bad input
+(:class:`InputError`) prints its message and exits 2; any other error prints one line and exits 1.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 from collections.abc import Sequence
 
-from diplosim.commands.parsers import SUBCOMMANDS
+from diplosim.commands.parsers import build_parser
 
 # Start-up is kept to argparse and the parsers: ``diplosim --help`` runs within about 3x a bare
 # ``python -c pass`` (benchmarks/README.md). Modules a command needs, down to the error type, are
 # imported once the command runs.
-
-
-class VersionAction(argparse.Action):
-    """``--version``, with the version looked up only when asked for."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
-        import diplosim
-
-        print(f"diplosim {diplosim.__version__}")
-        parser.exit()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="diplosim",
-        description="Negotiation simulation engine for multi-track diplomacy research.",
-    )
-    parser.add_argument("--version", action=VersionAction, nargs=0,
-                        help="show the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in SUBCOMMANDS:
-        add(sub)
-    return parser
 
 
 class Terminated(KeyboardInterrupt):
@@ -72,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"kept{hint}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:
-        from diplosim.errors import InputError
+        from diplosim.io.errors import InputError
 
         if isinstance(exc, InputError):  # bad input: its located message, no traceback
             print(f"error: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diplosim.errors import InputError
+from diplosim.io.errors import InputError
 from diplosim.scenario import load_scenario, scenario_from_dict, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,7 +252,7 @@ def test_mutated_scenarios_never_crash(doc: int, pick: int, action: str, value: 
     if message:
         assert message.startswith("mutated.yaml")
         return
-    from diplosim.model import DiplomacyModel
+    from diplosim.engine.model import DiplomacyModel
 
     model = DiplomacyModel(scenario, rng=0)
     for _ in range(min(scenario.steps, 3)):

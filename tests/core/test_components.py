@@ -13,16 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr
 
-from diplosim.channels import Channels
-from diplosim.errors import InputError
-from diplosim.model import DiplomacyModel
-from diplosim.network import Connectivity
-from diplosim.overrides import apply_overrides, parse_assignment
-from diplosim.replicate import replication_seeds, seed_label
-from diplosim.results import TABLES, simulate
-from diplosim.runset import combine, read_runset, write_runset
+from diplosim.engine.channels import Channels
+from diplosim.engine.model import DiplomacyModel
+from diplosim.engine.network import Connectivity
+from diplosim.io.errors import InputError
+from diplosim.io.overrides import apply_overrides, parse_assignment
+from diplosim.io.yamlio import parse_yaml
+from diplosim.results.tables import TABLES, simulate
+from diplosim.results.replicate import replication_seeds, seed_label
+from diplosim.results.runset import combine, read_runset, write_runset
 from diplosim.scenario import load_scenario, scenario_from_text
-from diplosim.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -631,7 +631,7 @@ def test_all_pairs_redundancy_of_many_states_matches_networkx(
     """10 to 16 states, every dyad tracked: the flow-equivalent tree (Gusfield) is used when
     more dyads are connected than governments, and every value equals networkx's."""
 
-    import diplosim.network as network
+    import diplosim.engine.network as network
 
     calls = []
     original = network.all_pairs_min_cut
@@ -653,7 +653,7 @@ def test_flow_equivalent_tree_gives_every_minimum_cut(n: int, seed: int, density
     import networkx as nx
     from scipy.sparse import csr_matrix
 
-    from diplosim.network import all_pairs_min_cut
+    from diplosim.engine.network import all_pairs_min_cut
 
     rng = np.random.default_rng(seed)
     cap = np.triu(rng.integers(1, 4, (n, n)) * (rng.random((n, n)) < density), 1)
@@ -678,7 +678,7 @@ def test_trivial_cuts_are_certified_without_a_flow_and_others_are_not(
     import networkx as nx
     from scipy.sparse import csr_matrix
 
-    import diplosim.network as network
+    import diplosim.engine.network as network
 
     flows = []
     original = network.maximum_flow
@@ -717,7 +717,7 @@ def test_short_path_flow_never_exceeds_the_maximum_flow(n: int, seed: int, densi
     without its three-edge paths (``small``: none, one source at a time)."""
     import networkx as nx
 
-    import diplosim.network as network
+    import diplosim.engine.network as network
 
     rng = np.random.default_rng(seed)
     cap = np.triu(rng.integers(1, 9, (n, n)) * (rng.random((n, n)) < density), 1)

@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 
 from diplosim import cli
-from diplosim.errors import InputError
-from diplosim.model import DiplomacyModel
-from diplosim.network import Connectivity
-from diplosim.overrides import apply_overrides, parse_assignment
-from diplosim.replicate import replication_seeds, seed_from_label, seed_label
-from diplosim.results import TABLES, channel_spells, simulate
-from diplosim.runset import read_runset, write_runset
+from diplosim.engine.model import DiplomacyModel
+from diplosim.engine.network import Connectivity
+from diplosim.io.errors import InputError
+from diplosim.io.overrides import apply_overrides, parse_assignment
+from diplosim.io.yamlio import parse_yaml
+from diplosim.results.tables import TABLES, channel_spells, simulate
+from diplosim.results.replicate import replication_seeds, seed_from_label, seed_label
+from diplosim.results.runset import read_runset, write_runset
 from diplosim.scenario import load_scenario, scenario_from_text
-from diplosim.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "scenarios" / "mission_closure.yaml"

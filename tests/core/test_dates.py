@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diplosim.dates import CALENDAR_UNITS, date_of, dates_of, step_of
-from diplosim.errors import InputError
-from diplosim.results import simulate
+from diplosim.io.errors import InputError
+from diplosim.results.tables import simulate
 from diplosim.scenario import scenario_from_text
+from diplosim.scenario.dates import CALENDAR_UNITS, date_of, dates_of, step_of
 
 BASE = """
 name: cal

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from diplosim.experiment.spec import load_experiment
+from diplosim.experiment.loader import load_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from diplosim.engine.model import DiplomacyModel
 from diplosim.experiment.outcomes import SUMMARY_METRICS, aggregate, summary_arrays
 from diplosim.experiment.spec import OutcomeSpec
-from diplosim.model import DiplomacyModel
-from diplosim.results import summarize
+from diplosim.results.tables import summarize
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

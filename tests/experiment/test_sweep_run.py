@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diplosim.errors import InputError
 from diplosim.experiment import (
     RunContext,
     analyze,
@@ -24,6 +23,7 @@ from diplosim.experiment import (
     read_sweep,
     run_sweep,
 )
+from diplosim.io.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "mission_closure.yaml"

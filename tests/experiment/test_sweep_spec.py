@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diplosim.errors import InputError
 from diplosim.experiment import build_design, experiment_from_text, load_experiment, run_seed
+from diplosim.io.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "mission_closure.yaml"

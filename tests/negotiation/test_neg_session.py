@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from diplosim.errors import InputError
+from diplosim.io.errors import InputError
 from diplosim.negotiation import (
     build_session,
     load_session,

@@ -32,9 +32,9 @@ from diplosim.plotting import (
 )
 from diplosim.plotting.network import levels_at
 from diplosim.plotting.runs import at_risk, closure_spans, survival_frame
-from diplosim.replicate import replication_seeds, seed_label
-from diplosim.results import simulate
-from diplosim.runset import RunSet, combine, read_runset, write_runset
+from diplosim.results.tables import simulate
+from diplosim.results.replicate import replication_seeds, seed_label
+from diplosim.results.runset import RunSet, combine, read_runset, write_runset
 from diplosim.scenario import load_scenario
 
 matplotlib.use("Agg")
@@ -343,7 +343,7 @@ def test_cli_plot_run_folder_sweep_folder_and_session(runs: RunSet, tmp_path: Pa
 def write_sweep_folder(path: Path) -> None:
     """A small grid sweep in the store's own format (as diplosim sweep writes it)."""
     from diplosim.experiment.store import SweepStore, write_parquet
-    from diplosim.outputs import write_json
+    from diplosim.io.outputs import write_json
 
     frame = sweep_frame()
     frame.insert(0, "run_id", range(len(frame)))

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from diplosim.errors import InputError
-from diplosim.model import DiplomacyModel
+from diplosim.engine.model import DiplomacyModel
+from diplosim.io.errors import InputError
 from diplosim.scenario import load_scenario, scenario_from_text
 from diplosim.scenario.parameters import default_parameters
 from diplosim.viz.explorer import (

@@ -1,13 +1,13 @@
 """Fitting a rupture template to the record by approximate Bayesian computation (ABC-SMC, pyabc).
 
 The template scenario (``scenarios/us_ruptures.yaml``) is simulated in batches of replications
-(:func:`diplosim.batch.mission_levels`); each parameter set proposed by pyabc gives ``episodes``
-simulated episodes censored like the data (:mod:`diplosim.analysis.episodes`), summarised by the
-Kaplan–Meier curve, the share restored and the share with an interests section; the distance is
-:func:`diplosim.analysis.episodes.distance`. pyabc's sequential Monte Carlo lowers the acceptance
-threshold generation by generation and returns weighted posterior samples (Toni et al. 2009;
-Klinger, Rickert & Hasenauer 2018). Parameters are dotted paths into the template: the same
-override mechanism as ``run --set`` and sweeps.
+(:func:`~diplosim.engine.batch.mission_levels`); each parameter set proposed by pyabc gives
+``episodes`` simulated episodes censored like the data (:mod:`diplosim.analysis.episodes`),
+summarised by the Kaplan–Meier curve, the share restored and the share with an interests
+section; the distance is :func:`diplosim.analysis.episodes.distance`. pyabc's sequential Monte
+Carlo lowers the acceptance threshold generation by generation and returns weighted posterior
+samples (Toni et al. 2009; Klinger, Rickert & Hasenauer 2018). Parameters are dotted paths into
+the template: the same override mechanism as ``run --set`` and sweeps.
 
 Randomness: each simulation's seed is drawn from NumPy's global generator, which pyabc also uses
 for its proposals; seeding it with the root seed makes a ``serial`` fit reproducible. With
@@ -30,8 +30,8 @@ import pandas as pd
 
 from diplosim.analysis import episodes as ep
 from diplosim.analysis.calibration import YEARS_PER_UNIT
-from diplosim.batch import mission_levels
-from diplosim.errors import InputError
+from diplosim.engine.batch import mission_levels
+from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario, scenario_from_text
 
 
@@ -163,7 +163,7 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
     )
 
     from diplosim.experiment.executors import available_cores
-    from diplosim.options import BACKENDS
+    from diplosim.io.options import BACKENDS
 
     if backend not in BACKENDS:
         raise InputError.single("unknown backend", source="--backend", value=backend,

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from diplosim.options import CAUSES
+from diplosim.io.options import CAUSES
 
 DATA_FILE = "mission_status_range_cow_v0.1.csv"
 FORMAL = ("Embassy", "Ambassador Nonresident", "Legation", "Envoy Nonresident")

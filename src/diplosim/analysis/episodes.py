@@ -90,7 +90,8 @@ def from_levels(levels: NDArray[np.int8], formal: NDArray[np.int64], interests_l
                 years_per_step: float, follow_up: FloatArray,
                 interests_min_years: float = 0.5) -> Episodes:
     """Episodes from mission levels of a batch (``(steps + 1, reps, missions)``, as
-    :func:`diplosim.batch.mission_levels` returns; ``formal`` per mission). A replication whose
+    :func:`~diplosim.engine.batch.mission_levels` returns; ``formal`` per
+    mission). A replication whose
     missions never close gives no episode."""
     at_formal = (levels >= formal[None, None, :]).any(axis=2)  # (steps + 1, reps)
     closed = ~at_formal

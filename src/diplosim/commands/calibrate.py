@@ -15,9 +15,9 @@ from diplosim.analysis.calibration import (
     data_episodes,
     model_closures,
 )
-from diplosim.errors import InputError
-from diplosim.options import CAUSES
-from diplosim.runset import read_runset
+from diplosim.io.errors import InputError
+from diplosim.io.options import CAUSES
+from diplosim.results.runset import read_runset
 
 LABELS = {
     "breaks": "breaks (spells)",

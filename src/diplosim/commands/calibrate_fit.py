@@ -26,7 +26,6 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from diplosim import examples
 from diplosim.analysis import episodes as ep
 from diplosim.analysis.abc_fit import (
     PRIORS,
@@ -38,10 +37,11 @@ from diplosim.analysis.abc_fit import (
 )
 from diplosim.analysis.calibration import CREDIT, EpisodeRules, data_episodes
 from diplosim.commands.parsers import TEMPLATE
-from diplosim.errors import InputError
-from diplosim.outputs import FORMAT, atomic_write, claim_folder, read_marker, write_json
-from diplosim.overrides import apply_overrides
-from diplosim.runset import command_line, now, versions
+from diplosim.io import examples
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import FORMAT, atomic_write, claim_folder, read_marker, write_json
+from diplosim.io.overrides import apply_overrides
+from diplosim.results.runset import command_line, now, versions
 from diplosim.scenario import Scenario, load_scenario
 from diplosim.scenario.schema import ScenarioSpec
 

@@ -12,7 +12,7 @@ import argparse
 import importlib
 from collections.abc import Callable
 
-from diplosim.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
+from diplosim.io.options import BACKENDS, CAUSES, FORMATS, METHODS, RUN_KINDS, SWEEP_KINDS
 
 # what add_subparsers returns; a lazy alias, so typing is not imported at start-up
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -34,10 +34,10 @@ def lazy(target: str) -> Callable[[argparse.Namespace], int]:
 
 def example(kind: str) -> Callable[[str], str]:
     """An argument type: a file path, or the name of a bundled example of ``kind`` when no such
-    file exists (:func:`diplosim.examples.resolve`, which says so on stderr)."""
+    file exists (:func:`diplosim.io.examples.resolve`, which says so on stderr)."""
 
     def convert(value: str) -> str:
-        from diplosim.examples import resolve
+        from diplosim.io.examples import resolve
 
         return str(resolve(value, kind))  # type: ignore[arg-type]
 
@@ -241,3 +241,27 @@ def examples(sub: Subparsers) -> None:
 
 # In the order shown by ``--help``.
 SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz, examples)
+
+
+class VersionAction(argparse.Action):
+    """``--version``, with the version looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import diplosim
+
+        print(f"diplosim {diplosim.__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="diplosim",
+        description="Negotiation simulation engine for multi-track diplomacy research.",
+    )
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from diplosim.dates import dates_of
-from diplosim.errors import InputError
-from diplosim.outputs import claim_folder
-from diplosim.overrides import parse_assignments
-from diplosim.progress import Progress
-from diplosim.replicate import replication_seeds, seed_label
-from diplosim.results import simulate_many
-from diplosim.runset import combine, command_line, now, versions, write_runset
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import claim_folder
+from diplosim.io.overrides import parse_assignments
+from diplosim.io.progress import Progress
+from diplosim.results.replicate import replication_seeds, seed_label
+from diplosim.results.runset import combine, command_line, now, versions, write_runset
+from diplosim.results.tables import simulate_many
 from diplosim.scenario import Scenario, load_scenario
+from diplosim.scenario.dates import dates_of
 
 DEFAULT_SEED = 12345
 
@@ -50,7 +50,7 @@ def run_command(args: argparse.Namespace) -> int:
     root = args.seed if args.seed is not None else (scenario.spec.seed or DEFAULT_SEED)
     seeds = replication_seeds(root, args.reps)
     progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
-    # replications as an array axis (diplosim.batch): each equals its single run exactly
+    # replications as an array axis (diplosim.engine.batch): each equals its single run exactly
     results = simulate_many(scenario, seeds, on_batch=lambda n: progress.update(n))
     labels = [seed_label(s) for s in seeds]
     tables = combine(results, labels)

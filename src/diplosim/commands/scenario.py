@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from diplosim.errors import InputError
-from diplosim.overrides import parse_assignments
+from diplosim.io.errors import InputError
+from diplosim.io.overrides import parse_assignments
 from diplosim.scenario import load_scenario, scenario_json_schema
 
 

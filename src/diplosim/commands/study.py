@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from diplosim.errors import InputError
-from diplosim.examples import KINDS, catalogue
-from diplosim.outputs import foreign_files
+from diplosim.io.errors import InputError
+from diplosim.io.examples import KINDS, catalogue
+from diplosim.io.outputs import foreign_files
 
 STARTER_PARAMETERS = 2  # how many of the scenario's parameters the starter experiment sweeps
 STARTER_LEVELS = 3
@@ -134,7 +134,7 @@ def _check_target(target: Path) -> bool:
 
 
 def init_command(args: argparse.Namespace) -> int:
-    from diplosim.outputs import atomic_write
+    from diplosim.io.outputs import atomic_write
     from diplosim.scenario import load_scenario
 
     target = Path(args.dir)

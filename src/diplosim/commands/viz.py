@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from diplosim.overrides import parse_assignments
+from diplosim.io.overrides import parse_assignments
 from diplosim.scenario import load_scenario
 
 

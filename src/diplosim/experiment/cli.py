@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from diplosim.experiment.loader import load_experiment
 from diplosim.experiment.sensitivity import analyze
-from diplosim.experiment.spec import load_experiment
 from diplosim.experiment.store import read_sweep
 from diplosim.experiment.sweep import run_sweep, write_csv
-from diplosim.outputs import atomic_write
+from diplosim.io.outputs import atomic_write
 
 
 def sweep_command(args: argparse.Namespace) -> int:

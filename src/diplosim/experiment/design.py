@@ -17,8 +17,8 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from diplosim.errors import InputError, Problem
 from diplosim.experiment.spec import DesignKind, ExperimentSpec, ParameterSpec, ParameterType
+from diplosim.io.errors import InputError, Problem
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from diplosim.errors import InputError
-from diplosim.options import BACKENDS
+from diplosim.io.errors import InputError
+from diplosim.io.options import BACKENDS
 
 
 class Executor(Protocol):

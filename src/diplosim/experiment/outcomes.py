@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from diplosim.engine.recorder import Recorded
 from diplosim.experiment.spec import OutcomeSpec, SeriesSpec
-from diplosim.recorder import Recorded
-from diplosim.results import dyad_metrics
+from diplosim.results.tables import dyad_metrics
 
 STEP_METRICS = frozenset({
     "tension", "misperception", "participant_misperception", "communication", "mission_closed",

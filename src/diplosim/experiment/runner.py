@@ -85,8 +85,8 @@ def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
                       seed: np.random.SeedSequence
                       ) -> tuple[dict[str, float], dict[str, np.ndarray] | None]:
     """Run the diplomacy model once and compute the experiment's outcomes (and series)."""
+    from diplosim.engine.model import DiplomacyModel
     from diplosim.experiment.outcomes import compute_outcomes, compute_series
-    from diplosim.model import DiplomacyModel
 
     scenario = _point_scenario(context, overrides)
     model = DiplomacyModel(scenario, rng=seed, collect=False)
@@ -98,10 +98,10 @@ def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
 
 def _batched_outcomes(context: RunContext, runs: list[RunSpec]
                       ) -> list[tuple[dict[str, float], dict[str, np.ndarray] | None]] | None:
-    """The runs of one point as one batch (diplosim.batch): each run's outcomes equal those of
+    """The runs of one point as one batch (engine.batch): each run's outcomes equal those of
     its single run. None when the batch cannot run (then each run goes alone, so a failure is
     recorded for the run that fails, as before)."""
-    from diplosim.batch import Batch
+    from diplosim.engine.batch import Batch
     from diplosim.experiment.design import run_seed
     from diplosim.experiment.outcomes import compute_outcomes, compute_series
 
@@ -129,7 +129,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     replications (replications as an array axis, exactly equal to single runs); ``seconds`` is
     then the batch's time shared equally among its runs."""
     from diplosim.experiment.design import run_seed
-    from diplosim.replicate import seed_label
+    from diplosim.results.replicate import seed_label
 
     context = chunk.context
     evaluate = context.evaluator or simulate_outcomes

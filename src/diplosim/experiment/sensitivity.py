@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from diplosim.errors import InputError
 from diplosim.experiment.store import SweepResult
-from diplosim.options import METHODS
+from diplosim.io.errors import InputError
+from diplosim.io.options import METHODS
 
 
 @dataclass

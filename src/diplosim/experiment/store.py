@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from diplosim.errors import InputError
-from diplosim.outputs import atomic_write
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import atomic_write
 
 PROVENANCE = "provenance.json"
 DESIGN = "design.parquet"

@@ -15,15 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from diplosim.errors import InputError
 from diplosim.experiment.design import Design, build_design
 from diplosim.experiment.executors import Executor, available_cores, make_executor
 from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, run_chunk
 from diplosim.experiment.spec import Experiment
 from diplosim.experiment.store import DESIGN, SweepStore, write_parquet
-from diplosim.outputs import FORMAT, atomic_write, claim_folder, write_json
-from diplosim.progress import Progress
-from diplosim.runset import command_line, now, versions
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import FORMAT, atomic_write, claim_folder, write_json
+from diplosim.io.progress import Progress
+from diplosim.results.runset import command_line, now, versions
 
 
 @dataclass
@@ -131,7 +131,7 @@ def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
                           overrides=overrides)
 
 
-MAX_CHUNK = 200  # runs of one point in a chunk are simulated together (diplosim.batch)
+MAX_CHUNK = 200  # runs of one point in a chunk are simulated together (diplosim.engine.batch)
 # A batch's cost per step is mostly fixed: on the flagship a run costs ~15 ms in a batch of 4,
 # ~4 ms in a batch of 32 (benchmarks/README.md), so no chunk holds fewer runs of a point than
 # this unless the point has fewer left.

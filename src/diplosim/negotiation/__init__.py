@@ -1,4 +1,5 @@
-"""Bargaining and negotiation, usable on its own (no diplomacy scenario needed).
+"""Bargaining and negotiation, usable on its own (no diplomacy scenario needed). Imports only
+``io`` (errors, YAML reading, validation): never the engine or ``scenario``.
 
 Outcome spaces of continuous and discrete issues, linear-additive preferences, bargaining
 solutions and measures, strategies and protocols that return a full trace. Example::

@@ -13,7 +13,7 @@ from diplosim.negotiation.trace import NegotiationResult
 
 def negotiate_command(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
-        from diplosim.errors import InputError
+        from diplosim.io.errors import InputError
 
         raise InputError.single("--seed must be >= 0", value=args.seed, allowed="an integer >= 0")
     plan = load_session(args.file)

@@ -2,7 +2,7 @@
 
 A session document is validated into a frozen :class:`SessionSpec` (pydantic) and then
 cross-checked against itself (issue names, ideal points, which strategies a protocol allows),
-every problem raised as :class:`~diplosim.errors.InputError` naming the file, line and dotted
+every problem raised as :class:`~diplosim.io.errors.InputError` naming the file, line and dotted
 path. :func:`load_session` returns a :class:`SessionPlan` of library objects;
 :func:`build_session` makes a steppable session and :func:`run_session` runs it.
 """
@@ -18,7 +18,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from diplosim.errors import InputError
+from diplosim.io.errors import InputError
+from diplosim.io.validation import validate_document
+from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.negotiation.context import ProtocolKind
 from diplosim.negotiation.issues import MAX_GRID, Issue, IssueKind, OutcomeSpace
 from diplosim.negotiation.protocols import (
@@ -39,8 +41,6 @@ from diplosim.negotiation.strategies import (
 )
 from diplosim.negotiation.trace import NegotiationResult
 from diplosim.negotiation.utilities import LinearAdditiveUtility
-from diplosim.validation import validate_document
-from diplosim.yamlio import Document, parse_yaml, read_yaml, require_mapping
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Value = str | int | float

@@ -1,14 +1,16 @@
 """Figures from results: each function takes results (and optionally an Axes), returns a Figure.
 
-Run results (a folder from ``diplosim run``, read with :func:`diplosim.runset.read_runset`):
+Run results (a folder from ``diplosim run``, read with :func:`diplosim.results.runset.read_runset`):
 :func:`plot_time_series`, :func:`plot_survival`, :func:`plot_channel_timeline`,
 :func:`plot_network`. Sweep results (:func:`diplosim.experiment.read_sweep`):
 :func:`plot_outcome_vs_parameter`, :func:`plot_heatmap`, :func:`plot_sobol`, :func:`plot_morris`.
 Negotiations: :func:`plot_negotiation`. :func:`write_run_figures` and :func:`write_sweep_figures`
 draw the standard set into ``<results>/figures/``.
+
+May import everything below it (results, experiment, analysis, scenario, io); never viz or commands.
 """
 
-from diplosim.options import RUN_KINDS, SWEEP_KINDS
+from diplosim.io.options import RUN_KINDS, SWEEP_KINDS
 from diplosim.plotting.files import (
     save,
     write_run_figures,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from diplosim.errors import InputError
-from diplosim.yamlio import read_yaml, suggest_path
+from diplosim.io.errors import InputError
+from diplosim.io.yamlio import read_yaml, suggest_path
 
 
 def plot_command(args: argparse.Namespace) -> int:

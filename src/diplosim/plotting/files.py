@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from diplosim.errors import InputError
-from diplosim.options import FORMATS, RUN_KINDS, SWEEP_KINDS
-from diplosim.outputs import (
+from diplosim.io.errors import InputError
+from diplosim.io.options import FORMATS, RUN_KINDS, SWEEP_KINDS
+from diplosim.io.outputs import (
     FIGURES_MARKER,
     FORMAT,
     check_file_target,
@@ -57,7 +57,7 @@ def save(fig: Figure, path: str | Path) -> Path:
 
 class FigureFolder:
     """A folder of figures diplosim draws into: new, empty or one it wrote
-    (:func:`diplosim.outputs.claim_folder`); ``figures.json`` lists what it holds."""
+    (:func:`diplosim.io.outputs.claim_folder`); ``figures.json`` lists what it holds."""
 
     def __init__(self, path: str | Path, source: str | Path | None = None,
                  option: str = "--out") -> None:
@@ -102,7 +102,7 @@ def write_run_figures(results: str | Path, out: str | Path | None = None,
     ``step`` the network's step (default: the first mission closure)."""
     from diplosim.plotting.network import plot_network
     from diplosim.plotting.runs import plot_channel_timeline, plot_survival, plot_time_series
-    from diplosim.runset import read_runset
+    from diplosim.results.runset import read_runset
 
     runs = read_runset(results)
     chosen = _check_kinds(kinds, RUN_KINDS)

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from diplosim.plotting.style import colour, new_figure, styled, track_colour, track_order
-from diplosim.runset import RunSet
+from diplosim.results.runset import RunSet
 
 
 def levels_at(runs: RunSet, step: int, replication: int = 0) -> pd.Series:

@@ -26,7 +26,7 @@ from diplosim.plotting.style import (
     track_colour,
     track_order,
 )
-from diplosim.runset import RunSet
+from diplosim.results.runset import RunSet
 
 
 def focus_dyad(runs: RunSet) -> str:

@@ -13,7 +13,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from diplosim.dates import CALENDAR_UNITS, date_of
+from diplosim.scenario.dates import CALENDAR_UNITS, date_of
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency.
@@ -123,7 +123,7 @@ def calendar_axis(ax: Axes, start: dt.date | None, unit: str, last_step: float) 
     """Label a step axis with dates: years for runs of four years or more, months below.
 
     Ticks sit at the first of January (or of a month) at a round interval, placed at their exact
-    step position on the scenario's calendar (:mod:`diplosim.dates`)."""
+    step position on the scenario's calendar (:mod:`diplosim.scenario.dates`)."""
     if start is None or unit not in CALENDAR_UNITS:
         return
     end = date_of(max(int(np.ceil(last_step)), 1), start, unit)

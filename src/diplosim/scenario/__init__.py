@@ -1,4 +1,7 @@
-"""Scenario files: schema, loading, validation, compilation to arrays."""
+"""Scenario files: schema, loading, validation, calendars (``dates``), compilation to arrays.
+
+May import ``negotiation`` (session plans) and ``io``; never the engine or anything above it.
+"""
 
 from diplosim.scenario.loader import (
     Scenario,

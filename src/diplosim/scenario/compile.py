@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from diplosim.dates import CALENDAR_UNITS, check_start, date_of, step_of
-from diplosim.errors import InputError, Problem
+from diplosim.io.errors import InputError, Problem
+from diplosim.io.yamlio import Document, Limit
 from diplosim.negotiation.session import SessionPlan, plan_from_document
+from diplosim.scenario.dates import CALENDAR_UNITS, check_start, date_of, step_of
 from diplosim.scenario.schema import (
     TAXONOMIES,
     ChannelKindSpec,
@@ -28,7 +29,6 @@ from diplosim.scenario.schema import (
     ScenarioSpec,
     Selector,
 )
-from diplosim.yamlio import Document, Limit
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diplosim.errors import InputError
-from diplosim.overrides import apply_overrides
+from diplosim.io.errors import InputError
+from diplosim.io.overrides import apply_overrides
+from diplosim.io.validation import validate_document
+from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.scenario.compile import Compiled, compile_spec
 from diplosim.scenario.schema import ScenarioSpec
-from diplosim.validation import validate_document
-from diplosim.yamlio import Document, parse_yaml, read_yaml, require_mapping
 
 
 @dataclass(frozen=True)

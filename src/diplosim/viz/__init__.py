@@ -1,6 +1,7 @@
 """The browser app (``diplosim viz``): a Mesa SolaraViz page for any scenario.
 
-Importing this package imports solara; the command line imports it only for ``viz``.
+Importing this package imports solara; the command line imports it only for ``viz``. May import
+the engine, results, scenario and io; never commands.
 """
 
 from diplosim.scenario.parameters import Slider, default_parameters

@@ -20,8 +20,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from diplosim.dates import date_of
-from diplosim.model import DiplomacyModel
+from diplosim.engine.model import DiplomacyModel
 from diplosim.plotting.network import draw_network, layout
 from diplosim.plotting.style import (
     CLOSURE_SHADE,
@@ -33,8 +32,9 @@ from diplosim.plotting.style import (
     track_colour,
     track_order,
 )
-from diplosim.results import actor_table, channel_table
+from diplosim.results.tables import actor_table, channel_table
 from diplosim.scenario import Scenario
+from diplosim.scenario.dates import date_of
 from diplosim.scenario.parameters import Slider, default_parameters, value_at
 
 

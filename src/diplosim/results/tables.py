@@ -24,7 +24,7 @@ Tables of a :class:`RunResult` (one row per observation, long format):
 
 Step 0 is the initial state; step t is the state after t steps. In a scenario with a ``start``
 date, ``dyads``, ``open_channels``, ``level_changes`` and ``events`` also have a ``date`` column:
-the date of row t is start + t time units (:mod:`diplosim.dates`).
+the date of row t is start + t time units (:mod:`diplosim.scenario.dates`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diplosim.dates import dates_of
-from diplosim.model import DiplomacyModel
-from diplosim.recorder import Recorded
+from diplosim.scenario.dates import dates_of
+from diplosim.engine.model import DiplomacyModel
+from diplosim.engine.recorder import Recorded
 from diplosim.scenario import Scenario
-from diplosim.talks import TALKS_COLUMNS
+from diplosim.engine.talks import TALKS_COLUMNS
 
 TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary", "talks")
 
@@ -96,10 +96,10 @@ def batch_size(scenario: Scenario, steps: int | None = None) -> int:
 
 def simulate_many(scenario: Scenario, seeds: Sequence[Any],
                   on_batch: Callable[[int], None] | None = None) -> list[RunResult]:
-    """The replications ``seeds`` of ``scenario``, run as batches (:class:`diplosim.batch.Batch`):
+    """The replications ``seeds`` of ``scenario``, run as batches (:class:`diplosim.engine.batch.Batch`):
     result ``r`` equals ``simulate(scenario, rng=seeds[r])`` exactly. ``on_batch(n)`` is called
     after each batch of ``n`` replications (progress)."""
-    from diplosim.batch import Batch
+    from diplosim.engine.batch import Batch
 
     size = batch_size(scenario)
     results: list[RunResult] = []

@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from diplosim.engine.streams import Streams
 from diplosim.scenario.compile import Compiled
-from diplosim.streams import Streams
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

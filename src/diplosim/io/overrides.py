@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diplosim.errors import InputError
-from diplosim.yamlio import parse_yaml
+from diplosim.io.errors import InputError
+from diplosim.io.yamlio import parse_yaml
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

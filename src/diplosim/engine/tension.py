@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from diplosim.channels import Flows
+from diplosim.engine.channels import Flows
+from diplosim.engine.streams import Streams
 from diplosim.scenario.schema import TensionSpec
-from diplosim.streams import Streams
 
 FloatArray = NDArray[np.float64]
 

@@ -1,6 +1,6 @@
 """File-format references generated from the schemas, so the documentation cannot drift.
 
-``python -m diplosim.docgen docs/reference`` writes ``scenario.md``, ``experiment.md`` and
+``python -m diplosim.commands.docgen docs/reference`` writes ``scenario.md``, ``experiment.md`` and
 ``session.md``: one table per section of the format (field, type and allowed values, default,
 meaning), built from the pydantic models that validate the files. ``tests/test_docs.py`` fails
 when the committed files differ from what this module generates.
@@ -136,7 +136,7 @@ def cli_reference() -> str:
     whose layout changes between Python versions)."""
     import argparse
 
-    from diplosim.cli import build_parser
+    from diplosim.commands.parsers import build_parser
 
     def cell(text: str) -> str:
         text = " ".join(text.split())
@@ -170,7 +170,7 @@ def cli_reference() -> str:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {c.dest: c.help or "" for c in sub._choices_actions}
     out = ["# Command reference", "",
-           "Generated from the command line's parsers by `python -m diplosim.docgen "
+           "Generated from the command line's parsers by `python -m diplosim.commands.docgen "
            "docs/reference`; do not edit by hand (a test compares this file with the code). "
            "Every command also takes `--help`. Bad input exits with status 2 and a located "
            "message, an internal error with status 1, an interrupted command with 130 (Ctrl-C) "
@@ -190,9 +190,10 @@ def references() -> dict[str, str]:
     from diplosim.negotiation.session import SessionSpec
     from diplosim.scenario.schema import ScenarioSpec
 
-    note = ("Generated from the schema by `python -m diplosim.docgen docs/reference`; do not "
-            "edit by hand (a test compares this file with the schema). The guide with examples "
-            "is {guide}.")
+    note = ("Generated from the schema by "
+            "`python -m diplosim.commands.docgen docs/reference`; "
+            "do not edit by hand (a test compares this file with the schema). "
+            "The guide with examples is {guide}.")
     return {
         "scenario.md": reference(ScenarioSpec, "Scenario file reference",
                                  note.format(guide="[scenarios.md](../scenarios.md)")),
@@ -206,7 +207,7 @@ def references() -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m diplosim.docgen FOLDER", file=sys.stderr)
+        print("usage: python -m diplosim.commands.docgen FOLDER", file=sys.stderr)
         return 2
     folder = Path(argv[0])
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from diplosim.errors import InputError
+from diplosim.io.errors import InputError
 
 FORMAT = "diplosim/1"
 RESULTS_MARKER = "provenance.json"

@@ -4,7 +4,7 @@ A results folder holds one Parquet file per table (``dyads``, ``open_channels``,
 ``spells``, ``events``, ``summary``) with ``replication`` and ``seed`` columns added, the static
 ``channels`` and ``actors`` tables, CSV copies under ``csv/``, and ``provenance.json``. The folder
 is written under a temporary name and renamed into place, so an interrupted run leaves either a
-whole folder or none; it is written only where :mod:`diplosim.outputs` allows.
+whole folder or none; it is written only where :mod:`diplosim.io.outputs` allows.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from diplosim.dates import as_date
-from diplosim.errors import InputError
-from diplosim.outputs import FORMAT, RESULTS_MARKER, claim_folder
-from diplosim.results import TABLES, RunResult
+from diplosim.scenario.dates import as_date
+from diplosim.io.errors import InputError
+from diplosim.io.outputs import FORMAT, RESULTS_MARKER, claim_folder
+from diplosim.results.tables import TABLES, RunResult
 
 STATIC_TABLES = ("channels", "actors")
 
@@ -102,7 +102,7 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
     (``before_publish(tmp)`` may add to it, e.g. figures), which is then renamed into place.
 
     ``out_dir`` must be new, empty, or — with ``overwrite`` — the results of an earlier run
-    holding only files diplosim wrote (:func:`diplosim.outputs.claim_folder`); the earlier
+    holding only files diplosim wrote (:func:`diplosim.io.outputs.claim_folder`); the earlier
     results stay whole until the new ones are complete."""
     out = Path(out_dir)
     claim_folder(out, "run", overwrite=overwrite)

@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from diplosim.events import LogEntry
+from diplosim.engine.events import LogEntry
 
 if TYPE_CHECKING:
+    from diplosim.engine.talks import Talks
     from diplosim.scenario import Scenario
-    from diplosim.talks import Talks
 
 
 class Recorded(Protocol):
     """What result tables and sweep outcomes read from a run: a :class:`DiplomacyModel
-    <diplosim.model.DiplomacyModel>` or one replication of a :class:`Batch
-    <diplosim.batch.Batch>`."""
+    <diplosim.engine.model.DiplomacyModel>` or one replication of a :class:`Batch
+    <diplosim.engine.batch.Batch>`."""
 
     @property
     def diplomacy_scenario(self) -> Scenario: ...

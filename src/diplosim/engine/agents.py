@@ -1,25 +1,21 @@
 """Mesa agents: the user-facing objects of a run (governments and actors).
 
-Channels are not agents: their levels live in arrays (:mod:`diplosim.channels`) so that a step
-is a few vectorised operations however many channels a scenario has.
+Channels are not agents: their levels live in arrays (:mod:`diplosim.engine.channels`) so that a
+step is a few vectorised operations however many channels a scenario has.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
-if TYPE_CHECKING:
-    from diplosim.model import DiplomacyModel
+from diplosim.scenario.compile import Compiled
 
 
 class Government(mesa.Agent):  # type: ignore[misc]
     """A state's Track 1 decision-maker: the node the connectivity metrics join."""
 
-    def __init__(self, model: DiplomacyModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, c: Compiled, index: int) -> None:
         super().__init__(model)
-        c = model.diplomacy_scenario.compiled
         self.index = index
         self.state_id = c.state_ids[index]
         self.capability = float(c.capability[index])
@@ -36,9 +32,8 @@ class Government(mesa.Agent):  # type: ignore[misc]
 class Actor(mesa.Agent):  # type: ignore[misc]
     """A person or organisation acting in one or more tracks; ``state_id`` None = third party."""
 
-    def __init__(self, model: DiplomacyModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, c: Compiled, index: int) -> None:
         super().__init__(model)
-        c = model.diplomacy_scenario.compiled
         self.index = index
         self.actor_id = c.actor_ids[index]
         s = int(c.actor_state[index])

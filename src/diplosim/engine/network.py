@@ -38,7 +38,8 @@ class Connectivity:
     """Computes connected/redundancy for the tracked dyads from channel levels.
 
     With ``reps`` > 1 the channel levels are those of a batch of replications laid side by side
-    (:mod:`diplosim.batch`): each replication is its own graph, and a step recomputes only the
+    (:mod:`~diplosim.engine.batch`): each
+    replication is its own graph, and a step recomputes only the
     replications whose set of open channels changed."""
 
     def __init__(self, c: Compiled, min_access: float, reps: int = 1) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pydantic
 
-from diplosim.errors import InputError, Problem
-from diplosim.yamlio import Document
+from diplosim.io.errors import InputError, Problem
+from diplosim.io.yamlio import Document
 
 
 def dotted(loc: Sequence[int | str]) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from diplosim.errors import InputError
+from diplosim.io.errors import InputError
 
 
 @dataclass
@@ -334,7 +334,7 @@ def suggest_path(path: Path) -> str:
     unique = {Path(c).resolve(): c for c in reversed(candidates)}
     found = [c for r, c in reversed(unique.items()) if r != path.resolve()]
     if not found and path.name == str(path):  # a bare name: perhaps a bundled example's
-        from diplosim.examples import catalogue
+        from diplosim.io.examples import catalogue
 
         stems = sorted({e.name for e in catalogue()})
         found = [f"{n} (bundled; diplosim examples lists them)"

@@ -39,7 +39,7 @@ class Example:
 
 def folder(kind: Kind) -> Path | None:
     """Where the bundled files of ``kind`` are, or None if this installation has none."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # src/diplosim/io -> src/diplosim
     bundled = package / "_bundled" / _WHEEL_FOLDERS[kind]
     if bundled.is_dir():
         return bundled

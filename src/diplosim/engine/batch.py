@@ -1,15 +1,15 @@
 """Many replications of a scenario at once, as one array axis.
 
-The model's own components (:class:`~diplosim.tension.Tension`,
-:class:`~diplosim.channels.Channels`, :class:`~diplosim.events.Timeline`,
-:class:`~diplosim.talks.Talks`, :class:`~diplosim.network.Connectivity`) run on the scenario
-tiled ``reps`` times — replication ``r`` owns states, dyads, actors and channels
+The model's own components (:class:`~diplosim.engine.tension.Tension`,
+:class:`~diplosim.engine.channels.Channels`, :class:`~diplosim.engine.events.Timeline`,
+:class:`~diplosim.engine.talks.Talks`, :class:`~diplosim.engine.network.Connectivity`) run on the
+scenario tiled ``reps`` times — replication ``r`` owns states, dyads, actors and channels
 ``r·n … (r+1)·n − 1`` of the tiled arrays, and every event is applied to each copy — in the
-order of :meth:`DiplomacyModel.step <diplosim.model.DiplomacyModel.step>`.
+order of :meth:`DiplomacyModel.step <diplosim.engine.model.DiplomacyModel.step>`.
 
-:class:`Batch` gives each replication its own random streams (:mod:`diplosim.streams`), derived
-from its seed exactly as :class:`~diplosim.model.DiplomacyModel` derives them, so replication
-``r`` of a batch is bitwise the single run with seed ``seeds[r]`` — every table of
+:class:`Batch` gives each replication its own random streams (:mod:`diplosim.engine.streams`),
+derived from its seed exactly as :class:`~diplosim.engine.model.DiplomacyModel` derives them, so
+replication ``r`` of a batch is bitwise the single run with seed ``seeds[r]`` — every table of
 :func:`~diplosim.results.collect` equal (``tests/test_batch.py``). Connectivity is computed per
 replication, and only for those whose open set changed in the step. ``diplosim run --reps`` and
 sweeps run their replications this way.
@@ -27,17 +27,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from diplosim.channels import Channels
-from diplosim.errors import InputError
-from diplosim.events import LogEntry, Timeline
-from diplosim.network import Connectivity
-from diplosim.recorder import Recorder
+from diplosim.engine.channels import Channels
+from diplosim.engine.events import LogEntry, Timeline
+from diplosim.engine.network import Connectivity
+from diplosim.engine.recorder import Recorder
+from diplosim.engine.streams import Streams
+from diplosim.engine.talks import Now, Talks, ripe_window
+from diplosim.engine.tension import Tension
+from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.schema import EventType
-from diplosim.streams import Streams
-from diplosim.talks import Now, Talks, ripe_window
-from diplosim.tension import Tension
 
 STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
 

@@ -34,7 +34,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from diplosim.events import LogEntry
+from diplosim.engine.events import LogEntry
+from diplosim.engine.tension import Tension
 from diplosim.negotiation import (
     AlternatingOffers,
     MonotonicConcession,
@@ -46,7 +47,6 @@ from diplosim.negotiation import (
 )
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
 from diplosim.scenario.schema import RipenessSpec
-from diplosim.tension import Tension
 
 TALKS_COLUMNS = [
     "dyad", "talks", "opened", "ended", "outcome", "rounds", "agreed", "deal",
@@ -146,7 +146,7 @@ class Talks:
     def step(self, t: int, tension: Tension, levels: NDArray[np.int64],
              now: Now | None = None) -> list[LogEntry]:
         """One step of the talks. ``now`` (:class:`Now`) may be given by a caller that computed
-        it for many replications at once (:class:`~diplosim.batch.Batch`, which keeps the
+        it for many replications at once (:class:`~diplosim.engine.batch.Batch`, which keeps the
         tension window itself); the values are the same as :meth:`now` gives."""
         d = self.dyad
         if now is None:

@@ -16,8 +16,8 @@ from diplosim.scenario.compile import CompiledEvent
 from diplosim.scenario.schema import EventType
 
 if TYPE_CHECKING:
-    from diplosim.channels import Channels
-    from diplosim.tension import Tension
+    from diplosim.engine.channels import Channels
+    from diplosim.engine.tension import Tension
 
 
 @dataclass(frozen=True)
