@@ -18,8 +18,8 @@ from diplosim.experiment.design import run_seed
 from diplosim.experiment.outcomes import compute_outcomes
 from diplosim.experiment.runner import Chunk, RunContext, RunSpec, run_chunk, simulate_outcomes
 from diplosim.experiment.spec import OutcomeSpec
-from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
 from diplosim.results.replicate import replication_seeds
+from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
 from diplosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

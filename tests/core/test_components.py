@@ -19,9 +19,9 @@ from diplosim.engine.network import Connectivity
 from diplosim.io.errors import InputError
 from diplosim.io.overrides import apply_overrides, parse_assignment
 from diplosim.io.yamlio import parse_yaml
-from diplosim.results.tables import TABLES, simulate
 from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import combine, read_runset, write_runset
+from diplosim.results.tables import TABLES, simulate
 from diplosim.scenario import load_scenario, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -32,9 +32,9 @@ from diplosim.plotting import (
 )
 from diplosim.plotting.network import levels_at
 from diplosim.plotting.runs import at_risk, closure_spans, survival_frame
-from diplosim.results.tables import simulate
 from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import RunSet, combine, read_runset, write_runset
+from diplosim.results.tables import simulate
 from diplosim.scenario import load_scenario
 
 matplotlib.use("Agg")

@@ -17,9 +17,9 @@ from diplosim.plotting import (
     plot_time_series,
 )
 from diplosim.plotting.style import EXTRA_TRACK_COLOURS, GROUP_COLOURS, track_colour
-from diplosim.results.tables import simulate
 from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import RunSet, combine, read_runset, write_runset
+from diplosim.results.tables import simulate
 from diplosim.scenario import load_scenario
 
 matplotlib.use("Agg")
