@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up diplosim on this machine: find a Python >= 3.12, create .venv, install the package
-# with its test and documentation tools. Safe to run again: it reinstalls only when pyproject.toml changed.
+# with all its extras (viz, dask, calibrate, sensitivity) and its test and documentation tools.
+# Safe to run again: it reinstalls only when pyproject.toml changed.
 # Usage: scripts/bootstrap.sh            (prints the venv's python path on the last line)
 #        scripts/bootstrap.sh 3.13       a venv of that Python version, .venv-3.13
 set -euo pipefail
@@ -60,7 +61,7 @@ want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing diplosim and its dependencies into $(basename "$venv") (first time: a few minutes)" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test,docs]" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[all,test,docs]" >&2
   echo "$want" > "$stamp"
 fi
 

@@ -28,12 +28,12 @@ def make_venv(where: Path) -> Path:
     return where / "bin"
 
 
-def sh(argv: list[str | Path], cwd: Path, timeout: float = 900) -> str:
+def sh(argv: list[str | Path], cwd: Path, timeout: float = 900, status: int = 0) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["MPLBACKEND"] = "Agg"
     done = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
-    assert done.returncode == 0, f"{argv}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == status, f"{argv}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout + done.stderr
 
 
@@ -80,9 +80,21 @@ def test_the_wheel_installs_and_runs_its_examples(dist: Path, tmp_path: Path) ->
     listing = sh([diplosim, "examples"], cwd=home)
     for f in (ROOT / "scenarios").glob("*.yaml"):
         assert f"  {f.stem} " in listing
-    out = sh([diplosim, "run", "us_cuba", "--reps", "2", "--no-plots"], cwd=home)
+    # the bare wheel: none of the extras' packages, yet it runs, plots and validates
+    absent = sh([bin_ / "python", "-c", "import importlib.util as u; print([m for m in "
+                 "('dask', 'distributed', 'pyabc', 'solara', 'SALib') if u.find_spec(m)])"],
+                cwd=home)
+    assert absent.strip() == "[]", absent
+    out = sh([diplosim, "run", "us_cuba", "--reps", "2"], cwd=home)
     assert "using the bundled scenario us_cuba" in out
     assert (home / "results" / "us_cuba" / "summary.parquet").is_file()
+    assert (home / "results" / "us_cuba" / "figures" / "time_series.png").is_file()
+    sh([diplosim, "plot", "results/us_cuba", "--format", "svg"], cwd=home)
+    assert list((home / "results" / "us_cuba" / "figures").glob("*.svg"))
+    sh([diplosim, "validate", "us_cuba", "mission_closure"], cwd=home)
+    refused = sh([diplosim, "viz", "us_cuba"], cwd=home, status=2).strip().splitlines()
+    assert refused[-1] == ("error: diplosim viz needs the 'viz' extra (solara is not installed): "
+                           "pip install 'diplosim[viz]'"), refused
     sh([diplosim, "init", "study", "--from", "oslo_1993"], cwd=home)
     study = home / "study"
     sh([diplosim, "validate", "oslo_1993.yaml"], cwd=study)

@@ -48,8 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:
         from diplosim.io.errors import InputError
+        from diplosim.io.extras import MissingExtra
 
-        if isinstance(exc, InputError):  # bad input: its located message, no traceback
+        if isinstance(exc, InputError | MissingExtra):  # bad input, or an extra to install
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if os.environ.get("DIPLOSIM_DEBUG"):  # internal error: one line unless asked

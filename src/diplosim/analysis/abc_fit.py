@@ -32,6 +32,7 @@ from diplosim.analysis import episodes as ep
 from diplosim.analysis.calibration import YEARS_PER_UNIT
 from diplosim.engine.batch import mission_levels
 from diplosim.io.errors import InputError
+from diplosim.io.extras import require
 from diplosim.scenario import Scenario, scenario_from_text
 
 
@@ -173,6 +174,7 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
         return SingleCoreSampler()
     if backend == "process":
         return MulticoreEvalParallelSampler(n_procs=n)
+    require("dask", "--backend dask")
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -209,6 +211,7 @@ def run_fit(template: Scenario, observed: ep.Episodes, follow_up: np.ndarray, db
             progress: bool = True) -> FitResult:
     """Run (or, with ``resume``, continue) ABC-SMC; the history is kept in the SQLite file
     ``db``, so an interrupted fit loses at most its current generation."""
+    require("calibrate", "the ABC-SMC fit")
     import pyabc
 
     quiet_pyabc(progress)

@@ -52,6 +52,11 @@ def _rules(args: argparse.Namespace) -> EpisodeRules:
 def calibrate_command(args: argparse.Namespace) -> int:
     rules = _rules(args)
     if args.fit:
+        from diplosim.io.extras import require
+
+        require("calibrate", "diplosim calibrate --fit")
+        if args.backend == "dask":
+            require("dask", "--backend dask")
         from diplosim.commands.calibrate_fit import fit_command
 
         return fit_command(args, rules)

@@ -7,11 +7,13 @@ import json
 import os
 import sys
 
+from diplosim.io.extras import require
 from diplosim.io.overrides import parse_assignments
 from diplosim.scenario import load_scenario
 
 
 def viz_command(args: argparse.Namespace) -> int:
+    require("viz", "diplosim viz")
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(args.scenario, overrides)  # a bad file: InputError, exit 2
     from diplosim.viz import assets

@@ -12,10 +12,13 @@ from diplosim.experiment.loader import load_experiment
 from diplosim.experiment.sensitivity import analyze
 from diplosim.experiment.store import read_sweep
 from diplosim.experiment.sweep import run_sweep, write_csv
+from diplosim.io.extras import require
 from diplosim.io.outputs import atomic_write
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    if args.backend == "dask":  # before the experiment is read or a folder claimed
+        require("dask", "--backend dask")
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / experiment.name
     report = run_sweep(experiment, out, backend=args.backend, workers=args.workers,

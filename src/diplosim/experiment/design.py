@@ -19,6 +19,7 @@ from scipy.stats import qmc
 
 from diplosim.experiment.spec import DesignKind, ExperimentSpec, ParameterSpec, ParameterType
 from diplosim.io.errors import InputError, Problem
+from diplosim.io.extras import require
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def build_design(spec: ExperimentSpec, source: str = "<experiment>",
         }
         assert isinstance(spec.design.points, int)
         unit_problem = {**problem, "bounds": [[0.0, 1.0]] * len(params)}
+        require("sensitivity", f"a {kind.value} design")
         if kind is DesignKind.SOBOL:
             from SALib.sample import sobol as sobol_sample
 

@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from diplosim.io.errors import InputError
+from diplosim.io.extras import require
 from diplosim.io.options import BACKENDS
 
 
@@ -111,11 +112,8 @@ class DaskExecutor:
     """A Dask cluster: the scheduler at ``address``, or a local cluster started for the sweep."""
 
     def __init__(self, workers: int, address: str | None = None) -> None:
-        try:
-            from distributed import Client, LocalCluster  # untyped library
-        except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise InputError.single("the dask backend needs dask[distributed]",
-                                    source="--backend", value="dask") from exc
+        require("dask", "--backend dask")
+        from distributed import Client, LocalCluster  # untyped library
         self._cluster: Any = None
         if address:
             try:
@@ -165,6 +163,8 @@ def make_executor(backend: str, workers: int | None = None,
     if scheduler and backend != "dask":
         raise InputError.single("a scheduler address needs --backend dask",
                                 source="--scheduler", value=scheduler)
+    if backend == "dask":
+        require("dask", "--backend dask")
     n = workers or available_cores()
     if backend == "serial":
         return SerialExecutor()

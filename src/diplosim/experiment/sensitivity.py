@@ -15,6 +15,7 @@ import pandas as pd
 
 from diplosim.experiment.store import SweepResult
 from diplosim.io.errors import InputError
+from diplosim.io.extras import require
 from diplosim.io.options import METHODS
 
 
@@ -42,6 +43,7 @@ def analyze(result: SweepResult, method: str, outcomes: list[str] | None = None)
     if method not in METHODS:
         raise InputError.single("unknown sensitivity method", source="--sensitivity",
                                 value=method, allowed=", ".join(METHODS))
+    require("sensitivity", "sensitivity indices")
     design = result.provenance.get("design", {})
     if design.get("kind") != method:
         raise InputError.single(
