@@ -3,7 +3,8 @@
 Each scenario's header states its facts. A fact is a predicate on one replication's tables; the
 test runs the scenario's own seed stream (``replication_seeds(seed, REPS)``, as ``diplosim run``
 does), reports the share of replications that show each fact, and fails when a share is below
-its bound (80 % unless stated). Dates are those of the tables' ``date`` column (the end of a step).
+its bound (80 % unless stated). A fact's dates are compared with the end of each row's step
+(``dates_of(step)``: the state a row holds is the state at the end of the period it names).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diplosim.results.tables import RunResult, simulate
 from diplosim.results.replicate import replication_seeds
+from diplosim.results.tables import RunResult, simulate
 from diplosim.scenario import load_scenario
+from diplosim.scenario.dates import dates_of
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPS = 20
@@ -32,19 +34,25 @@ def runs(name: str) -> tuple[RunResult, ...]:
     return tuple(simulate(scenario, rng=s) for s in replication_seeds(seed, REPS))
 
 
+def ends(r: RunResult, steps: pd.Series) -> np.ndarray:
+    assert r.start is not None
+    return dates_of(steps.to_numpy(), r.start, r.time_unit)
+
+
 def dyad(r: RunResult, label: str) -> pd.DataFrame:
-    return r.dyads[r.dyads["dyad"] == label]
+    d = r.dyads[r.dyads["dyad"] == label]
+    return d.assign(end=ends(r, d["step"]))
 
 
 def between(frame: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
-    d = frame["date"]
+    d = frame["end"]
     return frame[(d >= np.datetime64(first)) & (d <= np.datetime64(last))]
 
 
 def agreements(r: RunResult) -> pd.Series:
     """Dates of the agreements reached (end of the step the talks ended in)."""
     ev = r.events[r.events["type"] == "agreement"]
-    return pd.Series(ev["date"].to_numpy(), dtype="datetime64[ns]")
+    return pd.Series(ends(r, ev["step"]), dtype="datetime64[ns]")
 
 
 def first_agreement_within(first: str, last: str) -> Fact:
@@ -110,7 +118,7 @@ def test_us_iran() -> None:
 
 def test_oslo_1993() -> None:
     def track2_lowers_misperception(r: RunResult) -> bool:
-        d = dyad(r, "israel-plo").set_index("date")["misperception"]
+        d = dyad(r, "israel-plo").set_index("end")["misperception"]
         return bool(d.loc[:"1993-05-17"].iloc[-1] < d.loc[:"1993-01-25"].iloc[-1] - 0.05)
 
     check("oslo_1993", {
@@ -183,7 +191,7 @@ def test_russia_west_expulsions() -> None:
         return bool(west["mission_closed"].sum() == 0)
 
     def ukraine_connected_only_when_brokered(r: RunResult) -> bool:
-        # rows are dated at the end of a step: Istanbul (29 Mar - 17 May 2022) shows in the rows
+        # compared with the ends of the steps: Istanbul (29 Mar - 17 May 2022) shows in the rows
         # of Apr-May 2022, the grain deal (22 Jul 2022 - 17 Jul 2023) in Aug 2022 - Jul 2023
         d = dyad(r, "russia-ukraine")
         brokered = pd.concat([between(d, "2022-04-01", "2022-05-01"),

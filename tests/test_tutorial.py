@@ -54,7 +54,7 @@ def test_every_block_runs(workdir: Path) -> None:
     # without transfer no talks open; the broken file is refused with status 2
     oslo, no_transfer, _, broken = outputs[:4]
     assert re.search(r"agreement reached \(replications\)\s+5/5", oslo)
-    assert re.search(r"first agreement \(date\)\s+1993-09-", oslo)
+    assert re.search(r"first agreement \(period\)\s+1993-09-", oslo)
     assert "agreement reached" not in no_transfer
     assert "after the end of the run" in broken
     assert "exit status 2" in broken

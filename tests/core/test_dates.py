@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from diplosim.cli import main
 from diplosim.io.errors import InputError
 from diplosim.results.tables import simulate
-from diplosim.scenario import scenario_from_text
-from diplosim.scenario.dates import CALENDAR_UNITS, date_of, dates_of, step_of
+from diplosim.scenario import load_scenario, scenario_from_text
+from diplosim.scenario.dates import CALENDAR_UNITS, date_of, period_of, periods_of, step_of
+from diplosim.scenario.schema import EventType
 
 BASE = """
 name: cal
@@ -54,13 +58,32 @@ def test_hand_derived_steps() -> None:
 
 @given(st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2100, 1, 1)).filter(
     lambda d: d.day <= 28), st.sampled_from(sorted(CALENDAR_UNITS)),
-    st.integers(min_value=0, max_value=2000))
+    st.integers(min_value=1, max_value=2000))
 def test_row_dates_open_their_steps(start: dt.date, unit: str, k: int) -> None:
-    """Row k is dated where step k + 1 begins; the day before still lies in step k."""
-    when = date_of(k, start, unit)
-    assert step_of(when, start, unit) == k + 1
-    assert step_of(when - dt.timedelta(days=1), start, unit) == k
-    assert dates_of([k], start, unit)[0] == np.datetime64(when)
+    """Row k is dated where step k begins (the first day of its period); the day before lies
+    in step k - 1; date_of(k) is where step k ends and step k + 1 begins."""
+    first_days, labels = periods_of([k], start, unit)
+    first = first_days[0].item()
+    assert step_of(first, start, unit) == k
+    assert step_of(first - dt.timedelta(days=1), start, unit) == k - 1
+    assert step_of(date_of(k, start, unit), start, unit) == k + 1
+    assert labels[0] == period_of(k, start, unit)
+    if unit in ("day", "week"):
+        assert labels[0] == first.isoformat()
+
+
+def test_period_labels() -> None:
+    assert period_of(1, dt.date(1961, 1, 1), "month") == "1961-01"
+    assert period_of(655, dt.date(1961, 1, 1), "month") == "2015-07"
+    assert period_of(63, dt.date(2004, 1, 1), "quarter") == "2019-Q3"
+    assert period_of(3, dt.date(1976, 1, 1), "year") == "1978"
+    assert period_of(92, dt.date(1976, 12, 27), "week") == "1978-09-25"
+    assert period_of(1, dt.date(1993, 1, 4), "day") == "1993-01-04"
+    # periods that do not start on a calendar boundary are named by their first day
+    assert period_of(2, dt.date(1961, 1, 15), "month") == "1961-02-15"
+    assert period_of(1, dt.date(2004, 2, 1), "quarter") == "2004-02-01"
+    assert period_of(1, dt.date(1976, 7, 1), "year") == "1976-07-01"
+    assert period_of(0, dt.date(1961, 1, 1), "month") == "1960-12"  # row 0: the period before
 
 
 def test_dated_events_and_date_columns() -> None:
@@ -68,9 +91,14 @@ def test_dated_events_and_date_columns() -> None:
     assert [e.step for e in scenario.compiled.events] == [1, 18]
     r = simulate(scenario, rng=1)
     for table in (r.dyads, r.open_channels, r.level_changes, r.events):
-        assert "date" in table.columns
-    assert r.dyads["date"].iloc[0] == np.datetime64("1961-01-01")
-    assert list(r.events["date"]) == [np.datetime64("1961-02-01"), np.datetime64("1962-07-01")]
+        assert list(table.columns[:3]) == ["step", "date", "period"]
+    rows = r.dyads.set_index("step")
+    assert rows.loc[0, "date"] == np.datetime64("1960-12-01")  # the state before step 1
+    assert rows.loc[1, "date"] == np.datetime64("1961-01-01")
+    assert rows.loc[18, "period"] == "1962-06"
+    # dated events keep their own dates, and name the period of their step
+    assert list(r.events["date"]) == [np.datetime64("1961-01-03"), np.datetime64("1962-06-15")]
+    assert list(r.events["period"]) == ["1961-01", "1962-06"]
     closed = r.dyads.set_index("step")["mission_closed"]
     assert closed.loc[1:17].all()
     assert not closed.loc[18:].any()
@@ -103,3 +131,35 @@ def test_a_run_past_year_9999_is_refused() -> None:
         scenario_from_text(BASE.replace("steps: 24", "steps: 120000"), source="cal.yaml")
     assert info.value.problems[0].path == "steps"
     assert "year 9999" in info.value.problems[0].message
+
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.parametrize("path", sorted(LIBRARY.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_dated_event_of_the_library_keeps_its_date(path: Path) -> None:
+    scenario = load_scenario(path)
+    dated = [e for e in scenario.spec.events if isinstance(e.at, dt.date)]
+    if not dated:
+        pytest.skip("no dated events")
+    r = simulate(scenario, rng=1)
+    ev = r.events[r.events["type"].isin({t.value for t in EventType})]
+    assert len(ev) == len(scenario.spec.events)  # every scheduled event, in file order
+    for spec, row in zip(scenario.spec.events, ev.itertuples(), strict=True):
+        assert row.type == spec.type.value
+        assert row.label == spec.label
+        if isinstance(spec.at, dt.date):
+            assert row.date == np.datetime64(spec.at), (spec.label, row.date)
+            start = scenario.spec.start
+            assert start is not None
+            assert row.period == period_of(step_of(spec.at, start, scenario.spec.time_unit),
+                                           start, scenario.spec.time_unit)
+
+
+def test_us_cuba_summary_reads_periods(capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    assert main(["run", str(LIBRARY / "us_cuba.yaml"), "--reps", "2", "--no-plots",
+                 "--out", str(tmp_path / "out")]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"missions restored \(period\)\s+2015-07\n", text), text
+    assert re.search(r"first mission closure \(period, median \[range\]\)\s+1961-01\n", text)

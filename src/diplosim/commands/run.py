@@ -18,7 +18,7 @@ from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import combine, command_line, now, versions, write_runset
 from diplosim.results.tables import simulate_many
 from diplosim.scenario import Scenario, load_scenario
-from diplosim.scenario.dates import dates_of
+from diplosim.scenario.dates import period_of
 
 DEFAULT_SEED = 12345
 
@@ -114,15 +114,14 @@ def _spread(values: pd.Series, fmt: str = "{:.2f}") -> str:
 
 
 def _date_spread(values: pd.Series, scenario: Scenario) -> str:
-    """Median date [earliest–latest] of steps on the scenario's calendar."""
+    """The periods of the median [earliest–latest] step, on the scenario's calendar."""
     v = values.dropna().to_numpy(dtype=float)
     start = scenario.spec.start
     if v.size == 0 or start is None:
         return "—"
-    days = dates_of(np.rint(np.quantile(v, [0.5, 0.0, 1.0])).astype(np.int64), start,
-                    scenario.spec.time_unit)
-    median, low, high = (str(d) for d in days)
-    return median if v.size == 1 else f"{median} [{low} – {high}]"
+    steps = np.rint(np.quantile(v, [0.5, 0.0, 1.0])).astype(np.int64)
+    median, low, high = (period_of(int(s), start, scenario.spec.time_unit) for s in steps)
+    return median if low == high else f"{median} [{low} – {high}]"
 
 
 def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int) -> str:
@@ -148,9 +147,9 @@ def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int
                 if n_closed else "")),
         ]
         if scenario.spec.start is not None:
-            rows += [("first mission closure (date, median [range])",
+            rows += [("first mission closure (period, median [range])",
                       _date_spread(closed, scenario)),
-                     ("missions restored (date)", _date_spread(s["mission_reopened"], scenario))]
+                     ("missions restored (period)", _date_spread(s["mission_reopened"], scenario))]
         rows += [
             ("continuity during closure", _spread(s["continuity_during_closure"])),
             ("mean redundancy", _spread(s["mean_redundancy"])),
@@ -164,7 +163,7 @@ def summary_text(scenario: Scenario, summary: pd.DataFrame, reps: int, root: int
                 ("talks held", _spread(s["talks"], "{:.1f}")),
                 ("agreement reached (replications)", f"{int(agreed.notna().sum())}/{len(s)}"),
                 (f"first agreement ({unit})", _spread(agreed, "{:.1f}")),
-                *([("first agreement (date)", _date_spread(agreed, scenario))]
+                *([("first agreement (period)", _date_spread(agreed, scenario))]
                   if scenario.spec.start is not None else []),
                 ("agreements that broke down", _spread(s["agreement_breakdowns"], "{:.1f}")),
             ]

@@ -6,6 +6,7 @@ the order the scenario lists them. Each applied event adds a row to the event lo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ class LogEntry:
     target: str
     channels_affected: int
     detail: str
+    when: dt.date | None = None  # a scheduled event's own date, when the scenario gives one
 
 
 class Timeline:
@@ -82,5 +84,6 @@ class Timeline:
                     f"{k}={v}" for k, v in s.channels.model_dump(exclude_none=True).items()
                 )
             affected = int(np.count_nonzero(channels.level[ev.channels] != before))
-            log.append(LogEntry(step, s.type.value, s.label, target, affected, detail))
+            when = s.at if isinstance(s.at, dt.date) else None
+            log.append(LogEntry(step, s.type.value, s.label, target, affected, detail, when))
         return log

@@ -20,13 +20,14 @@ from diplosim.plotting.style import (
     linestyle,
     new_figure,
     new_grid,
-    step_period,
     styled,
     time_label,
     track_colour,
     track_order,
 )
 from diplosim.results.runset import RunSet
+from diplosim.scenario.dates import period_of
+from diplosim.scenario.schema import EventType
 
 
 def focus_dyad(runs: RunSet) -> str:
@@ -218,6 +219,7 @@ def at_risk(curve: pd.DataFrame, t: float) -> int:
 
 
 MAX_NOTES = 24  # events listed beside the timeline (all are marked on it)
+SCHEDULED = frozenset(t.value for t in EventType)  # events a scenario file places
 
 
 @styled
@@ -260,8 +262,12 @@ def plot_channel_timeline(runs: RunSet, replication: int = 0, ax: Axes | None = 
         ax.text(step, -0.75 - 0.4 * ((i - 1) % 3), str(i), fontsize=6.5, ha="center",
                 va="center", color="#333333", gid=f"event_number:{i}")
         text = str(e["label"] or f"{e['type'].replace('_', ' ')} {e['target']}".strip())
-        when = (f"{runs.time_unit} {step:g}" if runs.start is None
-                else step_period(int(step), runs.start, runs.time_unit))
+        if runs.start is None:
+            when = f"{runs.time_unit} {step:g}"
+        elif e["type"] in SCHEDULED and pd.notna(e.get("date")):  # a dated event: its own date
+            when = pd.Timestamp(e["date"]).date().isoformat()
+        else:  # what the model made: the period of its step
+            when = period_of(int(step), runs.start, runs.time_unit)
         notes.append(f"{i}. {when}: "
                      f"{text if len(text) <= 48 else text[:47] + '…'}")
     if len(notes) > MAX_NOTES:

@@ -153,15 +153,6 @@ def calendar_axis(ax: Axes, start: dt.date | None, unit: str, last_step: float) 
     ax.set_xlabel("date" if ax.get_xlabel() else "")
 
 
-def step_period(step: int, start: dt.date, unit: str) -> str:
-    """The calendar period a step covers, at the unit's precision (1977-09 for a month)."""
-    if unit not in CALENDAR_UNITS:
-        return f"{unit} {step}"
-    begins = date_of(step - 1, start, unit)
-    fmt = {"year": "%Y", "quarter": "%Y-%m", "month": "%Y-%m"}.get(unit, "%Y-%m-%d")
-    return begins.strftime(fmt)
-
-
 def position_of(when: dt.date, start: dt.date, unit: str) -> float:
     """The (fractional) step position of a date on the scenario's calendar."""
     kind, size = CALENDAR_UNITS[unit]

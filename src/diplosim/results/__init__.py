@@ -20,6 +20,6 @@ from diplosim.results.tables import (
 )
 
 __all__ = [
-    "TABLES", "RunResult", "RunSet", "actor_table", "batch_size", "channel_table", "collect", "read_runset",
-    "replication_seeds", "seed_label", "simulate", "simulate_many",
+    "TABLES", "RunResult", "RunSet", "actor_table", "batch_size", "channel_table", "collect",
+    "read_runset", "replication_seeds", "seed_label", "simulate", "simulate_many",
 ]

@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from diplosim.scenario.dates import as_date
 from diplosim.io.errors import InputError
 from diplosim.io.outputs import FORMAT, RESULTS_MARKER, claim_folder
 from diplosim.results.tables import TABLES, RunResult
+from diplosim.scenario.dates import as_date
 
 STATIC_TABLES = ("channels", "actors")
 

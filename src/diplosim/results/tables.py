@@ -23,8 +23,10 @@ Tables of a :class:`RunResult` (one row per observation, long format):
 - ``channels`` and ``actors``: the static structure (ids, kinds, tracks, ends, access).
 
 Step 0 is the initial state; step t is the state after t steps. In a scenario with a ``start``
-date, ``dyads``, ``open_channels``, ``level_changes`` and ``events`` also have a ``date`` column:
-the date of row t is start + t time units (:mod:`diplosim.scenario.dates`).
+date, ``dyads``, ``open_channels``, ``level_changes`` and ``events`` also name the period each
+row's step covers: ``date``, its first day (start + (t - 1) units), and ``period``, its label
+(``2015-07`` for a month, ``2019-Q3`` for a quarter, the first day for a week); an event placed
+at a date keeps that date in ``events.date`` (:mod:`diplosim.scenario.dates`).
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diplosim.scenario.dates import dates_of
 from diplosim.engine.model import DiplomacyModel
 from diplosim.engine.recorder import Recorded
-from diplosim.scenario import Scenario
 from diplosim.engine.talks import TALKS_COLUMNS
+from diplosim.scenario import Scenario
+from diplosim.scenario.dates import periods_of
 
 TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary", "talks")
 
@@ -96,9 +98,10 @@ def batch_size(scenario: Scenario, steps: int | None = None) -> int:
 
 def simulate_many(scenario: Scenario, seeds: Sequence[Any],
                   on_batch: Callable[[int], None] | None = None) -> list[RunResult]:
-    """The replications ``seeds`` of ``scenario``, run as batches (:class:`diplosim.engine.batch.Batch`):
-    result ``r`` equals ``simulate(scenario, rng=seeds[r])`` exactly. ``on_batch(n)`` is called
-    after each batch of ``n`` replications (progress)."""
+    """The replications ``seeds`` of ``scenario``, run as batches
+    (:class:`diplosim.engine.batch.Batch`): result ``r`` equals
+    ``simulate(scenario, rng=seeds[r])`` exactly. ``on_batch(n)`` is called after each batch of
+    ``n`` replications (progress)."""
     from diplosim.engine.batch import Batch
 
     size = batch_size(scenario)
@@ -156,10 +159,16 @@ def collect(model: Recorded, seed: Any = None) -> RunResult:
     )
     summary, talks = summarize(model)
     spec = model.diplomacy_scenario.spec
-    if spec.start is not None:
+    if spec.start is not None:  # each row names the period its step covers
         for table in (dyads, open_channels, changes, events):
-            table.insert(1, "date", dates_of(table["step"].to_numpy(), spec.start,
-                                             spec.time_unit))
+            first_day, label = periods_of(table["step"].to_numpy(), spec.start, spec.time_unit)
+            table.insert(1, "date", first_day)
+            table.insert(2, "period", label)
+        own = np.array([e.when or np.datetime64("NaT", "D") for e in rec.log],
+                       dtype="datetime64[D]")
+        dated = ~np.isnat(own)
+        if dated.any():  # a dated event keeps its own date
+            events["date"] = np.where(dated, own, events["date"].to_numpy(dtype="datetime64[D]"))
     return RunResult(
         scenario_name=model.diplomacy_scenario.name,
         time_unit=spec.time_unit,

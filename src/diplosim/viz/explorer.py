@@ -34,7 +34,7 @@ from diplosim.plotting.style import (
 )
 from diplosim.results.tables import actor_table, channel_table
 from diplosim.scenario import Scenario
-from diplosim.scenario.dates import date_of
+from diplosim.scenario.dates import period_of
 from diplosim.scenario.parameters import Slider, default_parameters, value_at
 
 
@@ -70,7 +70,7 @@ def status_text(model: DiplomacyModel, sliders: Sequence[Slider] = ()) -> str:
     spec = model.diplomacy_scenario.spec
     when = f"{spec.time_unit} {model.t} of {model.horizon}"
     if spec.start is not None:
-        when += f" ({date_of(model.t, spec.start, spec.time_unit).isoformat()})"
+        when += f" ({period_of(model.t, spec.start, spec.time_unit)})"
     open_now = int(np.count_nonzero(model.channels.level))
     closed = int(model.last_mission_closed.sum())
     text = (f"{spec.name} — {when}; {open_now:,} of {model.channels.level.size:,} channels "
