@@ -14,7 +14,10 @@ Figures (medians of ``--repeats`` runs, default 5; ``--quick``: 1):
   NumPy kernel of the same rule (the floor) and an idiomatic Mesa version (one agent per
   channel, ``model.agents.do("step")``); all three draw two uniforms per channel per step and
   apply the same thresholds, so they do the same arithmetic;
-- start-up: ``diplosim --help`` against ``python -c pass``; ``diplosim validate`` of the flagship.
+- start-up: ``diplosim --help`` against ``python -c pass``; ``diplosim validate`` of the flagship;
+- end to end (sweep_bench.py ``end_to_end``): ``diplosim sweep`` as a fresh command, start-up
+  included — 5 runs of the flagship against ``python -c pass`` (the fixed cost of a command), and
+  1,000 runs against a fresh script calling ``mesa.batch_run`` with the same grid and workers.
 
 Prints one line per figure: name, value, unit, anchor, ratio.
 """
@@ -74,6 +77,27 @@ def sweep_vs_batch_run(quick: bool, repeats: int) -> None:
     sweep, batch_run = statistics.median(t_sweep), statistics.median(t_batch)
     report("sweep (flagship, 2 workers)", runs / sweep, "runs/s",
            f"mesa.batch_run {runs / batch_run:.1f} runs/s", batch_run / sweep)
+
+
+def end_to_end(quick: bool, repeats: int) -> None:
+    import json
+
+    def run(points: int, reps: int, rounds: int) -> dict[str, Any]:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "sweep_bench.py"), "end_to_end",
+             "--points", str(points), "--reps", str(reps), "--workers", "2",
+             "--repeats", str(rounds)], check=True, capture_output=True, text=True).stdout
+        figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return figures
+
+    small = run(1, 5, 1 if quick else max(repeats, 5))
+    report("sweep, 5 runs, end to end", small["sweep_seconds"], "s",
+           f"python -c pass {small['bare_seconds']:.3f} s",
+           small["sweep_seconds"] / small["bare_seconds"])
+    large = run(*((2, 4, 1) if quick else (5, 200, 3)))
+    runs = large["runs"]
+    report(f"sweep, {runs} runs, end to end", runs / large["sweep_seconds"], "runs/s",
+           f"mesa.batch_run {runs / large['batch_run_seconds']:.1f} runs/s", large["ratio"])
 
 
 def batch_vs_single(quick: bool, repeats: int) -> None:
@@ -238,7 +262,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None)
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.quick else 5)
-    for bench in (start_up, batch_vs_single, all_pairs, floor, sweep_vs_batch_run):
+    for bench in (start_up, batch_vs_single, all_pairs, floor, sweep_vs_batch_run, end_to_end):
         bench(args.quick, repeats)
 
 

@@ -3,10 +3,14 @@
 Usage (from the project root, with the project's Python):
 
     python benchmarks/sweep_bench.py compare  [--points 5] [--reps 40] [--workers 2] [--steps 156]
+    python benchmarks/sweep_bench.py end_to_end [--points 5] [--reps 200] [--workers 2]
     python benchmarks/sweep_bench.py scaling  [--points 5] [--reps 40]
     python benchmarks/sweep_bench.py dask     [--runs 400]
     python benchmarks/sweep_bench.py memory   [--runs 1000]
 
+``compare`` times the sweep and ``batch_run`` inside this process; ``end_to_end`` times each as a
+user starts it, a fresh command from the shell (``diplosim sweep FILE`` against a Python script
+calling ``mesa.batch_run``), start-up and imports included, beside ``python -c pass``.
 Each prints one JSON line with the figures. Every comparison runs the flagship scenario
 (scenarios/mission_closure.yaml, 156 weekly steps) over the same grid of back-channel closing
 thresholds, with the same number of runs and workers.
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -97,6 +103,50 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
             "batch_run_seconds": round(t_batch, 2), "sweep_seconds": round(t_sweep, 2),
             "batch_run_runs_per_s": round(runs / t_batch, 2),
             "sweep_runs_per_s": round(runs / t_sweep, 2), "ratio": round(t_batch / t_sweep, 2)}
+
+
+def wall(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def end_to_end(args: argparse.Namespace) -> dict[str, Any]:
+    """Fresh commands, start-up included: ``diplosim sweep`` against a script calling
+    ``mesa.batch_run`` (this file's ``batch_run`` mode), each alternated ``--repeats`` times
+    after one warm-up round; medians."""
+    runs = args.points * args.reps
+    diplosim = str(Path(sys.executable).parent / "diplosim")
+    times: dict[str, list[float]] = {"bare": [], "sweep": [], "batch_run": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        exp = Path(tmp) / "bench.yaml"
+        exp.write_text(experiment_text(args.points, args.reps))
+        for round_ in range(1 + args.repeats):
+            out = Path(tmp) / f"out{round_}"
+            got = {
+                "bare": wall([sys.executable, "-c", "pass"]),
+                "sweep": wall([diplosim, "sweep", str(exp), "--out", str(out), "--quiet",
+                               "--workers", str(args.workers)]),
+                "batch_run": wall([sys.executable, __file__, "batch_run", "--points",
+                                   str(args.points), "--reps", str(args.reps), "--workers",
+                                   str(args.workers), "--steps", str(STEPS)]),
+            }
+            if round_:  # round 0 warms the caches
+                for name, seconds in got.items():
+                    times[name].append(seconds)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    return {"benchmark": "end_to_end", "runs": runs, "workers": args.workers, "steps": STEPS,
+            "repeats": args.repeats, "bare_seconds": round(med["bare"], 3),
+            "sweep_seconds": round(med["sweep"], 3),
+            "sweep_seconds_range": [round(min(times["sweep"]), 3),
+                                    round(max(times["sweep"]), 3)],
+            "batch_run_seconds": round(med["batch_run"], 3),
+            "ratio": round(med["batch_run"] / med["sweep"], 2)}
+
+
+def batch_run_only(args: argparse.Namespace) -> dict[str, Any]:
+    return {"benchmark": "batch_run", "seconds": run_batch_run(args.points, args.reps,
+                                                               args.workers)}
 
 
 def scaling(args: argparse.Namespace) -> dict[str, Any]:
@@ -250,7 +300,9 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["compare", "scaling", "dask", "memory"])
+    parser.add_argument("which", choices=["compare", "end_to_end", "batch_run", "scaling",
+                                          "dask", "memory"])
+    parser.add_argument("--repeats", type=int, default=5, help="end_to_end: rounds timed")
     parser.add_argument("--points", type=int, default=5)
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--runs", type=int, default=400)
@@ -260,8 +312,8 @@ def main() -> None:
     args = parser.parse_args()
     global STEPS
     STEPS = args.steps
-    result = {"compare": compare, "scaling": scaling, "dask": dask, "memory": memory}[
-        args.which](args)
+    result = {"compare": compare, "end_to_end": end_to_end, "batch_run": batch_run_only,
+              "scaling": scaling, "dask": dask, "memory": memory}[args.which](args)
     result["python"] = sys.version.split()[0]
     print(json.dumps(result))
 

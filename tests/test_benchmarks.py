@@ -16,7 +16,8 @@ def test_run_all_quick_prints_every_figure() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     for name in ("diplosim --help", "diplosim validate", "batch replication", "all-pairs",
-                 "channel-steps", "channel rule", "sweep (flagship"):
+                 "channel-steps", "channel rule", "sweep (flagship", "sweep, 5 runs, end to end",
+                 "sweep, 8 runs, end to end"):
         assert any(line.startswith(name) for line in lines), (name, done.stdout)
     assert all(line.rstrip().endswith("x") for line in lines)  # every figure has its ratio
 

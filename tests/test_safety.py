@@ -515,6 +515,40 @@ def test_an_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path, sig: i
     pd.testing.assert_frame_equal(resumed[cols], fresh[cols])
 
 
+def wait_for_line(proc: subprocess.Popen[str], text: str) -> None:
+    """Block until standard error shows ``text`` (progress lines end in carriage returns)."""
+    assert proc.stderr is not None
+    buf = ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and text not in buf:
+        ch = proc.stderr.read(1)
+        if not ch:
+            break
+        buf += ch
+    assert text in buf, buf
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.15, 0.3])
+def test_sigterm_after_the_runs_is_answered_like_during_them(tmp_path: Path,
+                                                            delay: float) -> None:
+    """The last phase of a short sweep (after its runs: the pool closed, the store finished,
+    Python exiting) answers SIGTERM as the runs do: one line and 143 — or 0 when it had already
+    exited — never death by the signal; the sweep is whole or resumes."""
+    exp = tmp_path / "short.yaml"
+    exp.write_text(EXPERIMENT.replace("replications: 2", "replications: 20"))  # 40 runs: a pool
+    with started(["sweep", str(exp), "--out", "out", "--workers", "2"], tmp_path) as proc:
+        wait_for_line(proc, "40/40")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (143, 0), (proc.returncode, err)
+    assert "Traceback" not in err
+    if proc.returncode == 143:
+        assert err.strip().splitlines()[-1].startswith("interrupted (SIGTERM)")
+    done = cli("sweep", str(exp), "--out", "out", "--resume", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
 def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folder: Path) -> None:
     with started(["plot", str(run_folder), "--out", str(tmp_path / "figs")], tmp_path) as proc:
         assert proc.stdout is not None
@@ -522,8 +556,8 @@ def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folde
         assert first.startswith("figure:")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
-    # 143: stopped with the one-line message; 0 or -15: it had finished (-15: while exiting)
-    assert proc.returncode in (143, 0, -signal.SIGTERM), err
+    # 143: stopped with the one-line message (during the work or while exiting); 0: finished
+    assert proc.returncode in (143, 0), err
     if proc.returncode == 143:
         assert err.strip().splitlines()[-1].startswith("interrupted (SIGTERM)")
     for p in (tmp_path / "figs").iterdir():
@@ -558,3 +592,34 @@ def test_both_yaml_readers_apply_the_limits(reader: str, tmp_path: Path,
         with pytest.raises(InputError) as err:
             load_scenario(path)
         assert expect in str(err.value)
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "LONG.yaml"], ["validate", "LONG.yaml"], ["sweep", "LONG.yaml"],
+    ["negotiate", "LONG.yaml"], ["plot", "LONG"], ["calibrate", "LONG"], ["init", "LONG"],
+    ["run", str(FLAGSHIP), "--out", "LONG"],
+])
+def test_a_path_too_long_is_an_input_error(argv: list[str], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by fuzzing: a name longer than the file system allows (OSError ENAMETOOLONG) was
+    an internal error or a traceback; every OS error about a path the user gave is exit 2."""
+    monkeypatch.chdir(tmp_path)
+    long = "a" * 300
+    assert main([a.replace("LONG", long) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert "Traceback" not in err
+    assert "too long" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_naming_a_path_too_long_is_located(tmp_path: Path) -> None:
+    exp = tmp_path / "long.yaml"
+    exp.write_text(EXPERIMENT.replace(f"scenario: {FLAGSHIP}", f"scenario: {'a' * 300}.yaml"))
+    with pytest.raises(InputError) as caught:
+        load_experiment(exp)
+    problem = caught.value.problems[0]
+    assert problem.path == "scenario"
+    assert problem.line == 2
+    assert "File name too long" in problem.message

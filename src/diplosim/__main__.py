@@ -1,5 +1,3 @@
-import sys
+from diplosim.cli import entry
 
-from diplosim.cli import main
-
-sys.exit(main())
+entry()

@@ -7,6 +7,8 @@ lives with the code it drives and is imported only when its subcommand runs. Bad
 
 from __future__ import annotations
 
+import argparse
+import atexit
 import os
 import signal
 import sys
@@ -27,14 +29,41 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+INTERRUPTED = "interrupted ({}): nothing half-written was left; what was complete is kept{}"
+
+
+def _terminated_late(signum: int, frame: object) -> None:
+    """SIGTERM once the command's work has ended, while Python shuts down (worker pools joined,
+    files closed): everything was already written, so the same line and status as during the
+    work, at once."""
+    sys.stderr.write(INTERRUPTED.format("SIGTERM", "") + "\n")
+    sys.stderr.flush()
+    os._exit(143)
+
+
+def entry() -> None:
+    """The ``diplosim`` command: :func:`main`, with SIGTERM answered in every phase — during the
+    work by :func:`main` (exit 143, resumable), before and after it by :func:`_terminated_late`.
+    Once the work is done the process ends without Python's module teardown: that teardown
+    (~0.1 s after a sweep) resets signal handlers to the default, and a SIGTERM in it ended the
+    process by the signal, silently. Exit handlers still run, and every file was closed."""
+    signal.signal(signal.SIGTERM, _terminated_late)
+    status = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    args = argparse.Namespace()
     try:
+        args = parser.parse_args(argv)  # inside: an argument's type may read the file system
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         status: int = args.func(args)
         return status
     except BrokenPipeError:  # the reader went away (diplosim examples | head): not an error
@@ -42,9 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt as exc:
         name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
-        hint = " (--resume finishes the sweep)" if args.command == "sweep" else ""
-        print(f"interrupted ({name}): nothing half-written was left; what was complete is "
-              f"kept{hint}", file=sys.stderr)
+        hint = " (--resume finishes the sweep)" if getattr(args, "command", "") == "sweep" else ""
+        print(INTERRUPTED.format(name, hint), file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:
         from diplosim.io.errors import InputError
@@ -52,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, InputError | MissingExtra):  # bad input, or an extra to install
             print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, OSError) and exc.filename is not None:  # a path the user gave
+            where = str(exc.filename)
+            where = where if len(where) <= 80 else where[:77] + "..."
+            print(f"error: {where}: cannot use this path: {exc.strerror}", file=sys.stderr)
             return 2
         if os.environ.get("DIPLOSIM_DEBUG"):  # internal error: one line unless asked
             raise
@@ -65,4 +98,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from diplosim.experiment.spec import DesignKind, ExperimentSpec, ParameterSpec, ParameterType
 from diplosim.io.errors import InputError, Problem
@@ -66,6 +64,8 @@ def build_design(spec: ExperimentSpec, source: str = "<experiment>",
         frame = _list_points(spec, source, lines or {})
     elif kind is DesignKind.LHS:
         assert isinstance(spec.design.points, int)
+        from scipy.stats import qmc  # scipy.stats costs ~0.5 s to import: only where it is used
+
         unit = qmc.LatinHypercube(d=len(params), rng=np.random.default_rng(spec.seed)).random(
             spec.design.points)
         frame = _from_unit(params, unit)
@@ -135,6 +135,8 @@ def _real(p: ParameterSpec, u: np.ndarray) -> np.ndarray:
     d = p.distribution
     if d is None or d.kind == "uniform":
         return p.low + u * (p.high - p.low)
+    from scipy import stats
+
     if d.kind == "normal":
         assert d.mean is not None
         assert d.sd is not None

@@ -37,7 +37,15 @@ def _experiment(doc: Document, base_dir: Path, check: bool) -> Experiment:
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():
         scenario_path = base_dir / scenario_path
-    if not scenario_path.is_file():
+    try:
+        found = scenario_path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError([Problem(f"cannot use this path: {exc.strerror}", path="scenario",
+                                  value=spec.scenario, has_value=True,
+                                  line=doc.line_of("scenario"),
+                                  allowed="a path relative to the experiment file")],
+                         source=doc.source) from None
+    if not found:
         raise InputError([Problem("no such scenario file", path="scenario", value=spec.scenario,
                                   has_value=True, line=doc.line_of("scenario"),
                                   allowed="a path relative to the experiment file")],

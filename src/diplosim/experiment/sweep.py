@@ -193,7 +193,12 @@ def run_sweep(experiment: Experiment, out: str | Path, *, backend: str = "proces
     provenance = _open_store(store, experiment, resume,
                              _provenance(experiment, design, total))
     # Workers first: a fork-started pool must be made before anything starts threads here.
-    executor = make_executor(backend, workers, scheduler)
+    # A sweep that fits in one task gains nothing from a pool of processes: it runs here.
+    local = backend == "process" and total <= MIN_CHUNK
+    executor = make_executor("serial" if local else backend, workers, scheduler)
+    if local:
+        executor.description = f"serial (process backend: {total} runs fit in one task)"
+
     try:
         return _run(experiment, design, store, provenance, executor, resume, csv, progress,
                     evaluator, backend)

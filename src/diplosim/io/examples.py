@@ -111,7 +111,10 @@ def resolve(argument: str, kind: Kind, *, quiet: bool = False) -> Path:
     reports what is wrong), else the bundled file of that name, said on stderr. A name that is
     neither comes back unchanged, so the reader reports it missing."""
     given = Path(argument)
-    if given.exists() or given.is_symlink():
+    try:
+        if given.exists() or given.is_symlink():
+            return given
+    except OSError:  # e.g. a name too long for the file system: the reader says so, located
         return given
     found = bundled(argument, kind)
     if found is None:

@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diplosim.engine.model import DiplomacyModel
 from diplosim.engine.recorder import Recorded
 from diplosim.engine.talks import TALKS_COLUMNS
 from diplosim.scenario import Scenario
@@ -77,6 +76,8 @@ class RunResult:
 
 def simulate(scenario: Scenario, rng: Any = None, steps: int | None = None) -> RunResult:
     """Run one replication of ``scenario`` and return its tables. Pure: no I/O."""
+    from diplosim.engine.model import DiplomacyModel  # Mesa loads only for single runs
+
     model = DiplomacyModel(scenario, rng=rng)
     model.run(steps)
     return collect(model, seed=rng)
