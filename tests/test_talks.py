@@ -44,15 +44,16 @@ def test_ripeness_needs_a_full_hurting_stalemate_and_a_way_out(scenario: Scenari
     talks = DiplomacyModel(scenario, rng=1).talks
     assert talks is not None
     r = scenario.spec.negotiation.ripeness  # type: ignore[union-attr]
+    window = talks.neg.window  # in steps
     talks.history.clear()
-    talks.history.extend([0.7] * (r.window - 1))
+    talks.history.extend([0.7] * (window - 1))
     assert not talks.ripe(0.1)  # window not full yet
     talks.history.append(0.7)
     assert talks.ripe(r.way_out)
     assert not talks.ripe(r.way_out + 0.01)  # no way out perceived
     talks.history.append(r.hurting - 0.01)
     assert not talks.ripe(0.1)  # not hurting enough
-    talks.history.extend([0.6 + 0.2 * (i % 2) for i in range(r.window)])
+    talks.history.extend([0.6 + 0.2 * (i % 2) for i in range(window)])
     assert not talks.ripe(0.1)  # swinging more than the band: not a stalemate
 
 

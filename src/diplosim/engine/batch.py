@@ -105,7 +105,7 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
     tension_rng, channel_rng = np.random.default_rng(rng).spawn(2)
     hawkishness = big.hawkishness.copy()
     audience_cost = big.audience_cost.copy()
-    tension = Tension(spec.tension, big.tension0, big.baseline, big.misperception0,
+    tension = Tension(c.step.tension, big.tension0, big.baseline, big.misperception0,
                       0.5 * (hawkishness[big.dyad_a] + hawkishness[big.dyad_b]), tension_rng)
     channels = Channels(big, spec.tension.audience_cost_weight, channel_rng)
     timeline = Timeline(big.events, big.dyad_labels, big.state_ids)
@@ -170,8 +170,8 @@ class Batch:
         # Draw a stream's numbers STREAM_AHEAD steps at once where it serves one kind of call:
         # channels always (two uniforms per channel), tension unless regimes change (which
         # mixes uniforms and beta draws into its normal noise).
-        tension_ahead = STREAM_AHEAD if spec.tension.regime_change == 0 else 0
-        self.tension = Tension(spec.tension, big.tension0, big.baseline, big.misperception0,
+        tension_ahead = STREAM_AHEAD if c.step.tension.regime_change == 0 else 0
+        self.tension = Tension(c.step.tension, big.tension0, big.baseline, big.misperception0,
                                self._dyad_hawkishness(),
                                Streams([g[0] for g in gens], self.nd, tension_ahead))
         self.channels = Channels(big, spec.tension.audience_cost_weight,
@@ -203,7 +203,7 @@ class Batch:
                                                  [x.unofficial.size for _, x in active])
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
-        window = active[0][1].spec.ripeness.window if active else 1
+        window = active[0][1].neg.window if active else 1
         self._talks_window = np.zeros((window, len(active)))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))

@@ -30,14 +30,22 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def crossing_probability(excess: FloatArray, noise: FloatArray) -> FloatArray:
-    """Phi(excess / noise), with the deterministic limit 1[excess > 0] where noise is 0."""
+def crossing_probability(excess: FloatArray, noise: FloatArray,
+                         exponent: float = 1.0) -> FloatArray:
+    """Phi(excess / noise), with the deterministic limit 1[excess > 0] where noise is 0; with
+    rates per year, that is a probability per year and the step's is 1 - (1 - Phi)^exponent,
+    exponent the step in years (:mod:`diplosim.scenario.rates`)."""
     positive = noise > 0
     if positive.all():  # the usual case, without the masking below
-        return np.asarray(ndtr(excess / noise), dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = ndtr(np.where(positive, excess / np.where(positive, noise, 1.0), 0.0))
-    return np.where(positive, p, (excess > 0).astype(float))
+        p = np.asarray(ndtr(excess / noise), dtype=np.float64)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = ndtr(np.where(positive, excess / np.where(positive, noise, 1.0), 0.0))
+        p = np.where(positive, p, (excess > 0).astype(float))
+    if exponent != 1.0:
+        with np.errstate(divide="ignore"):
+            p = -np.expm1(exponent * np.log1p(-p))
+    return p
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class Channels:
         kinds = c.kinds
         self.kind = c.channel_kind
         self.noise = kinds.noise[self.kind]
+        self.exponent = c.step.hazard_exponent  # 1 with rates per step
         self.audience_cost_weight = audience_cost_weight
         self.set_audience_costs(c.audience_cost)
         self.access = 0.5 * (c.actor_access[c.channel_a] + c.actor_access[c.channel_b])
@@ -120,10 +129,10 @@ class Channels:
         n = able.size
         if np.count_nonzero(able) > n // 2:
             every = slice(None)
-            return able & (u < crossing_probability(excess(every), self.noise))
+            return able & (u < crossing_probability(excess(every), self.noise, self.exponent))
         idx = np.flatnonzero(able)
         out = np.zeros(n, dtype=bool)
-        out[idx] = u[idx] < crossing_probability(excess(idx), self.noise[idx])
+        out[idx] = u[idx] < crossing_probability(excess(idx), self.noise[idx], self.exponent)
         return out
 
     def set_level(self, idx: IntArray, level: int) -> None:

@@ -59,7 +59,7 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.audience_cost = c.audience_cost.copy()
         self.n_dyads = len(c.dyad_labels)
         tension_rng, channel_rng, talks_rng = self.rng.spawn(3)
-        self.tension = Tension(spec.tension, c.tension0, c.baseline, c.misperception0,
+        self.tension = Tension(c.step.tension, c.tension0, c.baseline, c.misperception0,
                                self._dyad_hawkishness(), tension_rng)
         self.channels = Channels(c, spec.tension.audience_cost_weight, channel_rng)
         self.network = Connectivity(c, spec.metrics.min_access)

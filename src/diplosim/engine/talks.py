@@ -46,6 +46,7 @@ from diplosim.negotiation import (
     StackedAlternatingOffers,
 )
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
+from diplosim.scenario.rates import hazard, rounds_in_step
 from diplosim.scenario.schema import RipenessSpec
 
 TALKS_COLUMNS = [
@@ -93,7 +94,7 @@ class Talks:
         self.share = cap / cap.sum() if cap.sum() > 0 else np.full(len(cap), 0.5)
         self.weaker = int(np.argmin(cap))
         self.state_ids = tuple(c.state_ids[s] for s in neg.party_state)
-        self.history: deque[float] = deque(maxlen=self.spec.ripeness.window)
+        self.history: deque[float] = deque(maxlen=neg.window)
         self.session: Session | None = None
         self.current: dict[str, Any] | None = None
         self.in_force: dict[str, Any] | None = None
@@ -126,7 +127,16 @@ class Talks:
         d = self.spec.durability
         assert self.in_force is not None
         base = min(d.base_hazard + d.suppression * self.in_force["shortfall"], 1.0)
-        return float(base * (1.0 - d.civil_society * open_share))
+        h = float(base * (1.0 - d.civil_society * open_share))
+        return h if self.neg.years is None else hazard(h, self.neg.years)  # per year -> step
+
+    def rounds(self, t: int) -> int:
+        """Protocol rounds played at step ``t``: ``rounds_per_step``, or ``rounds_per_year``
+        spread evenly over the steps (:func:`diplosim.scenario.rates.rounds_in_step`)."""
+        per_year, years = self.spec.rounds_per_year, self.neg.years
+        if per_year is None or years is None:
+            return self.spec.rounds_per_step
+        return rounds_in_step(t, per_year, years)
 
     def idle(self, t: int, now: Now) -> bool:
         """True if a step at ``t`` would only extend the tension history: no session, no
@@ -161,14 +171,14 @@ class Talks:
                 rec["durability"] = t - rec["ended"]
                 rec["durability_censored"] = False
                 self.in_force = None
-                self.cooldown_until = t + self.spec.cooldown
+                self.cooldown_until = t + self.neg.cooldown
                 log.append(LogEntry(t, "agreement_breakdown", "", self.label, 0,
                                     f"tension +{self.spec.breakdown_shock:g}"))
         elif self.session is not None:
             if not channel_open:
                 log += self._finish(t, tension, "interrupted")
             else:
-                for _ in range(self.spec.rounds_per_step):
+                for _ in range(self.rounds(t)):
                     self.session.step()
                     if self.session.done:
                         break
@@ -229,7 +239,7 @@ class Talks:
             return [LogEntry(t, "agreement", "", self.label, 0,
                              f"deal {rec['deal']}; utilities {u[0]:.2f}, {u[1]:.2f}")]
         tension.shock(self.dyad, self.spec.failure_shock)
-        self.cooldown_until = t + self.spec.cooldown
+        self.cooldown_until = t + self.neg.cooldown
         return [LogEntry(t, "talks_failed", "", self.label, 0, outcome)]
 
     def finish_run(self, t: int) -> list[dict[str, Any]]:

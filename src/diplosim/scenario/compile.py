@@ -20,6 +20,7 @@ from diplosim.io.errors import InputError, Problem
 from diplosim.io.yamlio import Document, Limit
 from diplosim.negotiation.session import SessionPlan, plan_from_document
 from diplosim.scenario.dates import CALENDAR_UNITS, check_start, date_of, step_of
+from diplosim.scenario.rates import YEARS_PER_STEP, StepDynamics, step_dynamics
 from diplosim.scenario.schema import (
     TAXONOMIES,
     ChannelKindSpec,
@@ -75,6 +76,9 @@ class CompiledNegotiation:
     plan: SessionPlan
     party_state: IntArray
     needs: FloatArray
+    years: float | None = None  # the step in years when rates are per year (Compiled.step)
+    window: int = 1  # the ripeness window in steps
+    cooldown: int = 0  # the cooldown between talks in steps
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,13 @@ class Compiled:
     tracked_dyads: IntArray
     dyad_index: dict[tuple[int, int], int] = field(repr=False)
     negotiation: CompiledNegotiation | None = None
+    dynamics: StepDynamics | None = field(default=None, repr=False)
+
+    @property
+    def step(self) -> StepDynamics:
+        """The dynamics per step (:mod:`diplosim.scenario.rates`)."""
+        assert self.dynamics is not None
+        return self.dynamics
 
     @property
     def n_channels(self) -> int:
@@ -466,9 +477,16 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
             dtype=np.int64,
         )
 
+    _check_rates(spec, err)
+    dynamics = None
+    if not err.problems:
+        dynamics = step_dynamics(spec.rates, spec.time_unit, spec.tension, spec.negotiation)
     negotiation = None
-    if spec.negotiation is not None and not err.problems:
+    if spec.negotiation is not None and dynamics is not None and not err.problems:
         negotiation = _negotiation(spec.negotiation, dyad_ref, state_index, err, lines, source)
+        if negotiation is not None:
+            negotiation = replace(negotiation, years=dynamics.years, window=dynamics.window,
+                                  cooldown=dynamics.cooldown)
     if spec.explore is not None:
         _check_explore(spec, err)
 
@@ -508,7 +526,35 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         tracked_dyads=tracked,
         dyad_index=dyad_index,
         negotiation=negotiation,
+        dynamics=dynamics,
     )
+
+
+def _check_rates(spec: ScenarioSpec, err: _Errors) -> None:
+    """What the rate values can mean: per year needs a calendar step; per step needs a drift of
+    at most 1 and durations in whole steps (a value that only makes sense per year says so)."""
+    if spec.rates == "per_year":
+        if spec.time_unit not in YEARS_PER_STEP:
+            err.add("rates", f"rates per year need a calendar time_unit, not {spec.time_unit!r}",
+                    spec.rates, f"time_unit one of {', '.join(YEARS_PER_STEP)}, or "
+                    "rates: per_step")
+        return
+    hint = " (a rate per year? then say rates: per_year)"
+    if spec.tension.drift > 1:
+        err.add("tension.drift", f"a drift per step is a share of the gap, at most 1{hint}",
+                spec.tension.drift, "0 to 1 per step")
+    neg = spec.negotiation
+    if neg is None:
+        return
+    if neg.rounds_per_year is not None:
+        err.add("negotiation.rounds_per_year", "rounds per year need rates: per_year",
+                neg.rounds_per_year, "rounds_per_step, or rates: per_year")
+    if neg.ripeness.window < 1 or neg.ripeness.window != int(neg.ripeness.window):
+        err.add("negotiation.ripeness.window", f"a window of whole steps{hint}",
+                neg.ripeness.window, "a whole number of steps, at least 1")
+    if neg.cooldown != int(neg.cooldown):
+        err.add("negotiation.cooldown", f"a cooldown of whole steps{hint}", neg.cooldown,
+                "a whole number of steps")
 
 
 def _check_explore(spec: ScenarioSpec, err: _Errors) -> None:

@@ -41,6 +41,9 @@ def value_at(document: Any, path: str) -> Any:
     return cur
 
 
+WHOLE_STEPS = ("negotiation.ripeness.window", "negotiation.cooldown")
+
+
 def _slider(document: Mapping[str, Any], path: str, low: float | None = None,
             high: float | None = None) -> Slider | None:
     try:
@@ -49,7 +52,9 @@ def _slider(document: Mapping[str, Any], path: str, low: float | None = None,
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    integer = isinstance(value, int) and not path.endswith(("threshold", "noise"))
+    # durations are whole steps unless the scenario's rates are per year (then years)
+    whole = path in WHOLE_STEPS and document.get("rates", "per_step") == "per_step"
+    integer = (isinstance(value, int) or whole) and not path.endswith(("threshold", "noise"))
     v = float(value)
     lo = low if low is not None else (0.0 if v >= 0 else 2 * v)
     hi = high if high is not None else (1.0 if 0 <= v <= 1 and not integer else max(2 * v, 1))

@@ -200,8 +200,10 @@ class MisperceptionSpec(Strict):
     """
 
     initial: Prob = Field(0.3, description="Initial misperception of every dyad.")
-    growth: NonNeg = Field(0.05, description="Growth with tension: + growth * T * (1 - m).")
-    learning: NonNeg = Field(0.2, description="Correction by contact: - learning * P/(P+h) * m.")
+    growth: NonNeg = Field(0.05, description="Growth with tension: + growth * T * (1 - m) "
+                           "(a rate: per step, or per year with rates: per_year).")
+    learning: NonNeg = Field(0.2, description="Correction by contact: - learning * P/(P+h) * m "
+                             "(a rate).")
     transfer: NonNeg = Field(
         0.3, description="Transfer rate from participants to governments (Track 1.5/2 -> 1)."
     )
@@ -212,13 +214,17 @@ class TensionSpec(Strict):
 
     initial: Prob = Field(0.3, description="Initial tension of every dyad.")
     baseline: Prob = Field(0.3, description="Level tension relaxes to (see drift).")
-    drift: Prob = Field(0.05, description="Rate of return to the baseline per step.")
-    escalation: NonNeg = Field(0.1, description="Escalation from hawkishness x misperception.")
-    deescalation: NonNeg = Field(0.1, description="De-escalation by communication flow.")
+    drift: NonNeg = Field(0.05, description="Rate of return to the baseline: the share of the "
+                          "gap closed per step (at most 1), or a rate per year with "
+                          "rates: per_year.")
+    escalation: NonNeg = Field(0.1, description="Escalation from hawkishness x misperception "
+                               "(a rate).")
+    deescalation: NonNeg = Field(0.1, description="De-escalation by communication flow (a rate).")
     half_saturation: Annotated[float, Field(gt=0.0)] = Field(
         2.0, description="Flow at which communication has half its effect."
     )
-    noise: NonNeg = Field(0.0, description="Std. dev. of Gaussian noise per step.")
+    noise: NonNeg = Field(0.0, description="Std. dev. of Gaussian noise per step (per square-root "
+                          "year with rates: per_year).")
     audience_cost_weight: NonNeg = Field(
         0.1, description="Shift of public channels' thresholds per unit audience cost."
     )
@@ -226,8 +232,9 @@ class TensionSpec(Strict):
         None, description="Heterogeneity of baselines: each dyad's baseline is drawn at the "
         "start from Beta(B*c, (1-B)*c), B its baseline (null: B itself). Small c, wide spread.")
     regime_change: Prob = Field(
-        0.0, description="Probability per step that a dyad's political regime changes: its "
-        "baseline is drawn again (from the Beta above; with no concentration it stays B).")
+        0.0, description="Probability per step (per year with rates: per_year) that a dyad's "
+        "political regime changes: its baseline is drawn again (from the Beta above; with no "
+        "concentration it stays B).")
     misperception: MisperceptionSpec = Field(MisperceptionSpec(), description="Its dynamics.")
 
 
@@ -299,8 +306,9 @@ class RipenessSpec(Strict):
     """Zartman's ripeness: a mutually hurting stalemate with a perceived way out."""
 
     hurting: Prob = Field(0.6, description="Tension at or above which the conflict hurts.")
-    window: Annotated[int, Field(ge=1, le=10_000)] = Field(
-        6, description="Steps the hurting stalemate must last."
+    window: Annotated[float, Field(gt=0, le=10_000)] = Field(
+        6, description="How long the hurting stalemate must last: whole steps, or years with "
+        "rates: per_year."
     )
     band: NonNeg = Field(0.1, description="Max change of tension over the window (stalemate).")
     way_out: Prob = Field(
@@ -309,9 +317,10 @@ class RipenessSpec(Strict):
 
 
 class DurabilitySpec(Strict):
-    """Hazard that an agreement in force breaks down, per step."""
+    """Hazard that an agreement in force breaks down, per step (per year with rates: per_year)."""
 
-    base_hazard: Prob = Field(0.005, description="Breakdown probability per step.")
+    base_hazard: Prob = Field(0.005, description="Breakdown probability per step (per year with "
+                              "rates: per_year).")
     suppression: NonNeg = Field(
         0.2, description="Extra hazard per unit of the weaker party's shortfall from its needs."
     )
@@ -330,6 +339,9 @@ class NegotiationSpec(Strict):
     )
     rounds_per_step: Annotated[int, Field(ge=1, le=1000)] = Field(
         1, description="Protocol rounds played per step while talks run.")
+    rounds_per_year: Annotated[float, Field(gt=0, le=100_000)] | None = Field(
+        None, description="rates: per_year only: protocol rounds per year, spread evenly over "
+        "the steps (replaces rounds_per_step).")
     ripeness: RipenessSpec = Field(RipenessSpec(), description="When talks open.")
     power_weight: Prob = Field(
         0.2, description="Shift of disagreement values by relative capability."
@@ -343,7 +355,8 @@ class NegotiationSpec(Strict):
     agreement_relief: Prob = Field(0.3, description="Drop of tension at an agreement.")
     failure_shock: Prob = Field(0.05, description="Rise of tension when talks fail.")
     breakdown_shock: Prob = Field(0.2, description="Rise of tension when an agreement breaks.")
-    cooldown: Annotated[int, Field(ge=0)] = Field(4, description="Steps between talks.")
+    cooldown: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+        4, description="Time between talks: whole steps, or years with rates: per_year.")
     durability: DurabilitySpec = Field(DurabilitySpec(), description="Breakdown hazard.")
 
 
@@ -388,6 +401,10 @@ class ScenarioSpec(Strict):
     steps: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         100, description="Length of a run (run --steps overrides).")
     seed: int | None = Field(None, ge=0, description="Root seed (the CLI's --seed wins).")
+    rates: Literal["per_step", "per_year"] = Field(
+        "per_step", description="What rates, noises, hazards and durations mean: per step of "
+        "time_unit as written (per_step, the default), or per year, converted exactly to the "
+        "step (per_year, with a calendar time_unit; docs/model.md, 'Rates in calendar time').")
     taxonomy: Taxonomy = Field(Taxonomy.MULTI_TRACK, description="Track ids: 1, 1.5, 2 (multi "
                                "track) or 1 to 9 (Diamond & McDonald).")
     states: list[StateSpec] = Field(min_length=2, description="The polities; every pair is a dyad.")
