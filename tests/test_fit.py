@@ -38,6 +38,8 @@ def test_a_small_fit_writes_its_folder_reproducibly(tmp_path: Path,
     assert post["tension.baseline"].between(0.2, 0.8).all()
     checks = pd.read_parquet(out / "predictive.parquet")
     assert set(checks["check"]) == {"in_sample", "out_of_sample"}
+    assert checks["p_value"].between(0, 1).all()  # posterior predictive, sized for the data
+    assert "predictive p " in printed
     calibrated = load_scenario(out / "calibrated.yaml")  # a valid scenario
     assert calibrated.name == "us_ruptures_calibrated"
     assert "Posterior median [90% interval]" in (out / "calibrated.yaml").read_text()
@@ -94,3 +96,29 @@ def test_the_fit_recovers_known_parameters_from_synthetic_data(tmp_path: Path) -
         assert lo <= value <= hi, (path, value, lo, hi)
     width = {p: np.log(intervals[p][1] / intervals[p][0]) for p in truth}
     assert width["tension.drift"] < np.log(100)  # narrower than the prior (0.003 to 0.3)
+
+
+def test_predictive_p_values_are_sized_for_the_data() -> None:
+    """Ten episodes from the template itself (the posterior a point mass at their parameters)
+    give unremarkable p-values; ten that all end within a month do not."""
+    from diplosim.analysis.abc_fit import FitResult, predictive_check
+
+    template = load_scenario(TEMPLATE)
+    params = {"tension.drift": 0.03, "tension.baseline": 0.45}
+    fit = FitResult(posterior=pd.DataFrame({**{k: [v] for k, v in params.items()},
+                                            "weight": [1.0]}),
+                    generations=pd.DataFrame(),
+                    priors=tuple(Prior(p, 0.0, 1.0) for p in params))
+    def table(years: np.ndarray, restored: np.ndarray, interests: np.ndarray) -> pd.DataFrame:
+        start = pd.Timestamp("1990-01-01")
+        return pd.DataFrame({"years": years, "restored": restored, "interests": interests,
+                             "start": start, "observed_until": start + pd.Timedelta(days=10957)})
+
+    own = simulate_episodes(template.with_overrides(params), 40, 3, np.full(40, 30.0))
+    like = table(own.years[:10], own.restored[:10], own.interests[:10])
+    p_like = predictive_check(template, fit, like, draws=20, episodes=120, seed=1).p_values
+    unlike = table(np.full(10, 0.05), np.ones(10, bool), np.zeros(10, bool))
+    p_unlike = predictive_check(template, fit, unlike, draws=20, episodes=120, seed=1).p_values
+    assert set(p_like) == {"km_gap", "restored_share", "interests_share"}
+    assert min(p_like.values()) >= 0.05, p_like
+    assert p_unlike["km_gap"] <= 0.05, p_unlike

@@ -256,6 +256,10 @@ class Predictive:
     interests: np.ndarray  # share with an interests section, per draw
     data: ep.Episodes
     episodes: int
+    # Posterior predictive p-values, sized for the data: per draw, a replicate sample of as many
+    # episodes as the data, censored like them, is compared with the draw's large sample by the
+    # same statistic as the data are; p = share of draws whose replicate is as far or farther.
+    p_values: dict[str, float] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         d = self.data
@@ -265,28 +269,38 @@ class Predictive:
                 ("restored_share", self.restored, float(d.restored.mean())),
                 ("interests_share", self.interests, float(d.interests.mean()))):
             rows.append({"statistic": name, "data": observed, "median": np.median(values),
-                         "q05": np.quantile(values, 0.05), "q95": np.quantile(values, 0.95)})
+                         "q05": np.quantile(values, 0.05), "q95": np.quantile(values, 0.95),
+                         "p_value": self.p_values.get(name, np.nan)})
         return pd.DataFrame(rows)
 
 
 def predictive_check(template: Scenario, fit: FitResult, data_table: pd.DataFrame, *,
                      draws: int = 100, episodes: int = 400, seed: int = 7) -> Predictive:
     """Draw parameter sets from the posterior (by weight), simulate ``episodes`` episodes each,
-    censored like ``data_table``'s, and compare with those episodes."""
+    censored like ``data_table``'s, and compare with those episodes; the p-values compare the
+    data with replicate samples of their own size and censoring (:class:`Predictive`)."""
     rng = np.random.default_rng(seed)
     data = ep.from_data(data_table)
     follow = ep.follow_up_years(data_table)
     model = RuptureModel(template.text, template.source, follow, episodes)
+    replicate = RuptureModel(template.text, template.source, follow, len(data))
     post = fit.posterior
     p = post["weight"].to_numpy() / post["weight"].sum()
     rows = rng.choice(len(post), size=draws, p=p)
     curves, gaps, restored, interests = [], [], [], []
+    extreme = {"km_gap": 0, "restored_share": 0, "interests_share": 0}
     for i, row in enumerate(rows):
         params = {_key(pr.path): float(post.iloc[row][pr.path]) for pr in fit.priors}
         sim = model.simulate(params, seed=int(rng.integers(2**31 - 1)) + i)
+        rep = replicate.simulate(params, seed=int(rng.integers(2**31 - 1)) + i)
         curves.append(sim.survival())
         gaps.append(ep.km_gap(sim, data))
         restored.append(sim.restored.mean())
         interests.append(sim.interests.mean())
+        extreme["km_gap"] += ep.km_gap(rep, sim) >= gaps[-1]
+        for name, attr in (("restored_share", "restored"), ("interests_share", "interests")):
+            expected = getattr(sim, attr).mean()
+            extreme[name] += (abs(getattr(rep, attr).mean() - expected)
+                              >= abs(getattr(data, attr).mean() - expected) - 1e-12)
     return Predictive(np.array(curves), np.array(gaps), np.array(restored), np.array(interests),
-                      data, episodes)
+                      data, episodes, {k: v / draws for k, v in extreme.items()})

@@ -223,5 +223,5 @@ def report(fit: FitResult, checks: dict[str, Predictive]) -> str:
         for row in check.table().itertuples():
             data = "" if row.statistic == "km_gap" else f"data {row.data:.3f}, "
             lines.append(f"  {row.statistic:<16} {data}model {row.median:.3f} "
-                         f"[{row.q05:.3f}, {row.q95:.3f}]")
+                         f"[{row.q05:.3f}, {row.q95:.3f}]; predictive p {row.p_value:.2f}")
     return "\n".join(lines)

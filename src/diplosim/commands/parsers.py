@@ -64,6 +64,9 @@ def run(sub: Subparsers) -> None:
     p.add_argument("--no-csv", action="store_true", help="write Parquet only")
     p.add_argument("--no-plots", action="store_true", help="do not draw the standard figures")
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
+    p.add_argument("--posterior", default=None, metavar="FIT",
+                   help="draw one parameter set per replication from the posterior of a fit "
+                   "(the folder of diplosim calibrate --fit), seeded by the replication")
     p.set_defaults(func=lazy("diplosim.commands.run:run_command"))
 
 

@@ -14,9 +14,10 @@ from diplosim.io.errors import InputError
 from diplosim.io.outputs import claim_folder
 from diplosim.io.overrides import parse_assignments
 from diplosim.io.progress import Progress
+from diplosim.results.posterior import Posterior, posterior_record, read_posterior
 from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import combine, command_line, now, versions, write_runset
-from diplosim.results.tables import simulate_many
+from diplosim.results.tables import RunResult, simulate_many
 from diplosim.scenario import Scenario, load_scenario
 from diplosim.scenario.dates import period_of
 
@@ -49,9 +50,15 @@ def run_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
     root = args.seed if args.seed is not None else (scenario.spec.seed or DEFAULT_SEED)
     seeds = replication_seeds(root, args.reps)
+    posterior = read_posterior(args.posterior) if args.posterior else None
     progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
-    # replications as an array axis (diplosim.engine.batch): each equals its single run exactly
-    results = simulate_many(scenario, seeds, on_batch=lambda n: progress.update(n))
+    particles: list[int] = []
+    if posterior is None:
+        # replications as an array axis (diplosim.engine.batch): each equals its single run
+        results = simulate_many(scenario, seeds, on_batch=lambda n: progress.update(n))
+    else:
+        particles = posterior.draw(seeds)
+        results = _under_posterior(scenario, posterior, seeds, particles, progress)
     labels = [seed_label(s) for s in seeds]
     tables = combine(results, labels)
     provenance = {
@@ -68,6 +75,7 @@ def run_command(args: argparse.Namespace) -> int:
         },
         "root_seed": root,
         "replications": args.reps,
+        **({"posterior": posterior_record(posterior, particles)} if posterior else {}),
         "seeds": labels,
         "versions": versions(),
         "command": command_line(),
@@ -84,11 +92,30 @@ def run_command(args: argparse.Namespace) -> int:
                  before_publish=draw)
     if not args.quiet:
         print(summary_text(scenario, tables["summary"], args.reps, root))
+        if posterior is not None:
+            print(f"\nparameters: one draw per replication from the posterior of "
+                  f"{posterior.source} ({len(set(particles))} distinct of "
+                  f"{len(posterior.weights)} particles; {', '.join(posterior.paths)})")
         print(f"\nresults: {out}/ ({', '.join(sorted(tables))} as Parquet"
               f"{' + CSV' if not args.no_csv else ''}; provenance.json)")
         if figures:
             print(f"figures: {len(figures)} in {out}/figures/")
     return 0
+
+
+def _under_posterior(scenario: Scenario, posterior: Posterior,
+                     seeds: list[np.random.SeedSequence], particles: list[int],
+                     progress: Progress) -> list[RunResult]:
+    """Each replication under its particle's values; the replications that drew the same
+    particle run as one batch (each still its single run)."""
+    results: dict[int, RunResult] = {}
+    for particle in dict.fromkeys(particles):
+        reps = [r for r, k in enumerate(particles) if k == particle]
+        drawn = posterior.scenario_for(scenario, particle)
+        for r, result in zip(reps, simulate_many(drawn, [seeds[r] for r in reps]), strict=True):
+            results[r] = result
+        progress.update(len(reps))
+    return [results[r] for r in range(len(seeds))]
 
 
 def _draw(out: Path) -> list[Path]:

@@ -4,6 +4,7 @@ as ``run --set`` would, before any run starts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from diplosim.experiment.spec import Experiment, ExperimentSpec
 from diplosim.io.errors import InputError, Problem
 from diplosim.io.validation import validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
+from diplosim.results.posterior import Posterior, read_posterior
 from diplosim.scenario import Scenario, load_scenario
 
 
@@ -50,12 +52,29 @@ def _experiment(doc: Document, base_dir: Path, check: bool) -> Experiment:
                                   has_value=True, line=doc.line_of("scenario"),
                                   allowed="a path relative to the experiment file")],
                          source=doc.source)
-    experiment = Experiment(spec, doc, load_scenario(scenario_path))
+    experiment = Experiment(spec, doc, load_scenario(scenario_path),
+                            _posterior(spec, doc, base_dir))
     if check:
         check_against_scenario(experiment)
     else:
         build_design(spec, source=doc.source, lines=doc.lines)
     return experiment
+
+
+def _posterior(spec: ExperimentSpec, doc: Document, base_dir: Path) -> Posterior | None:
+    """The fit named by ``posterior:``, read and checked (a located error otherwise)."""
+    if spec.posterior is None:
+        return None
+    path = Path(spec.posterior)
+    try:
+        return read_posterior(path if path.is_absolute() else base_dir / path)
+    except InputError as exc:
+        detail = "; ".join(p.message for p in exc.problems)
+        raise InputError([Problem(detail, path="posterior", value=spec.posterior, has_value=True,
+                                  line=doc.line_of("posterior"),
+                                  allowed="the folder of a complete diplosim calibrate --fit, "
+                                  "relative to the experiment file")],
+                         source=doc.source) from None
 
 
 def check_against_scenario(experiment: Experiment) -> None:
@@ -72,6 +91,15 @@ def check_against_scenario(experiment: Experiment) -> None:
         for value in picks:
             _checked(experiment, base, {p.path: value}, f"parameters.{i}.path")
     _check_metrics(experiment)
+    if experiment.posterior is not None:  # every particle must fit the scenario
+        posterior = experiment.posterior
+        for particle in range(len(posterior.weights)):
+            try:
+                posterior.scenario_for(base, particle)
+            except InputError as exc:
+                raise InputError([replace(exc.problems[0], path="posterior",
+                                          line=doc.line_of("posterior"))],
+                                 source=doc.source) from None
     for o in spec.outcomes:
         if o.dyad is not None:
             ids = [s.id for s in base.spec.states]

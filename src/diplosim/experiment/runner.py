@@ -41,6 +41,7 @@ class RunSpec:
     point_id: int
     replication: int
     overrides: dict[str, Any] = field(default_factory=dict)
+    particle: int = -1  # the posterior particle drawn for the run (-1: no posterior)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     series: list[dict[str, Any]] = []
     groups: list[list[RunSpec]] = []
     for run in chunk.runs:  # consecutive runs of one point form a batch
-        if groups and context.evaluator is None and groups[-1][0].point_id == run.point_id:
+        if (groups and context.evaluator is None and groups[-1][0].point_id == run.point_id
+                and groups[-1][0].overrides == run.overrides):  # the same values: one batch
             groups[-1].append(run)
         else:
             groups.append([run])
@@ -151,6 +153,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             seed = run_seed(context.root_seed, run.point_id, run.replication)
             row: dict[str, Any] = {"run_id": run.run_id, "point_id": run.point_id,
                                    "replication": run.replication, "seed": seed_label(seed)}
+            if run.particle >= 0:
+                row["particle"] = run.particle
             if batched is not None:
                 values, run_series = batched[i]
                 row.update(status="ok", error="")

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from diplosim.io.yamlio import Document
+from diplosim.results.posterior import Posterior
 from diplosim.scenario import Scenario
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
@@ -220,6 +221,10 @@ class ExperimentSpec(Strict):
     series: SeriesSpec | None = Field(None, description="Per-step series to store.")
     chunk_size: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="runs per task (default: chosen from the run count)")
+    posterior: str | None = Field(
+        None, description="A fit's folder (diplosim calibrate --fit), relative to the experiment "
+        "file: each run draws its own parameter set from the fit's posterior, seeded by the run; "
+        "the design's parameters win where both name a path.")
 
     @model_validator(mode="after")
     def _names(self) -> ExperimentSpec:
@@ -257,10 +262,12 @@ class ExperimentSpec(Strict):
 class Experiment:
     """A validated experiment with its scenario loaded and every point checked."""
 
-    def __init__(self, spec: ExperimentSpec, document: Document, scenario: Scenario) -> None:
+    def __init__(self, spec: ExperimentSpec, document: Document, scenario: Scenario,
+                 posterior: Posterior | None = None) -> None:
         self.spec = spec
         self.document = document
         self.scenario = scenario
+        self.posterior = posterior
 
     @property
     def name(self) -> str:

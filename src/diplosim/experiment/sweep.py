@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from diplosim.experiment.design import Design, build_design
+from diplosim.experiment.design import Design, build_design, run_seed
 from diplosim.experiment.executors import Executor, available_cores, make_executor
 from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, run_chunk
 from diplosim.experiment.spec import Experiment
@@ -23,6 +23,7 @@ from diplosim.experiment.store import DESIGN, SweepStore, write_parquet
 from diplosim.io.errors import InputError
 from diplosim.io.outputs import FORMAT, atomic_write, claim_folder, write_json
 from diplosim.io.progress import Progress
+from diplosim.results.posterior import Posterior
 from diplosim.results.runset import command_line, now, versions
 
 
@@ -79,6 +80,11 @@ def _provenance(experiment: Experiment, design: Design, total: int) -> dict[str,
         "replications": spec.replications,
         "steps": experiment.steps,
         "root_seed": spec.seed,
+        **({"posterior": {"fit": experiment.posterior.source,
+                          "sha256": experiment.posterior.sha256,
+                          "particles": len(experiment.posterior.weights),
+                          "paths": experiment.posterior.paths}}
+           if experiment.posterior is not None else {}),
         "seeds": "SeedSequence(root_seed, spawn_key=(point_id, replication))",
         "runs": total,
         "versions": versions(),
@@ -123,12 +129,20 @@ def chunks_of[T](runs: Iterable[T], sizes: Iterable[int]) -> Iterator[tuple[T, .
         yield chunk
 
 
-def plan_runs(design: Design, replications: int) -> Iterator[RunSpec]:
+def plan_runs(design: Design, replications: int, posterior: Posterior | None = None,
+              root_seed: int = 0) -> Iterator[RunSpec]:
+    """Every run of the design; under a posterior each run's own draw (seeded by the run, so
+    the same on resume) comes first in its overrides, and the point's values win."""
     for point in range(len(design)):
         overrides = design.overrides(point)
         for rep in range(replications):
+            particle = -1
+            values = overrides
+            if posterior is not None:
+                particle = posterior.draw([run_seed(root_seed, point, rep)])[0]
+                values = {**posterior.parameters(particle), **overrides}
             yield RunSpec(run_id=point * replications + rep, point_id=point, replication=rep,
-                          overrides=overrides)
+                          overrides=values, particle=particle)
 
 
 MAX_CHUNK = 200  # runs of one point in a chunk are simulated together (diplosim.engine.batch)
@@ -222,7 +236,8 @@ def _run(experiment: Experiment, design: Design, store: SweepStore, provenance: 
     write_json(store.provenance_file, provenance)
 
     # Lazily planned and chunked: the parent holds the design, not a list of every run.
-    remaining = (r for r in plan_runs(design, spec.replications) if r.run_id not in done_ids)
+    remaining = (r for r in plan_runs(design, spec.replications, experiment.posterior, spec.seed)
+                 if r.run_id not in done_ids)
     to_run = total - len(done_ids)
     context = RunContext(scenario_text=experiment.scenario.text,
                          scenario_source=experiment.scenario.source, steps=experiment.steps,
