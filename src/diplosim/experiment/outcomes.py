@@ -16,7 +16,7 @@ import numpy as np
 
 from diplosim.engine.recorder import Recorded
 from diplosim.experiment.spec import OutcomeSpec, SeriesSpec
-from diplosim.results.tables import dyad_metrics
+from diplosim.results.tables import closure_metrics, dyad_metrics
 
 STEP_METRICS = frozenset({
     "tension", "misperception", "participant_misperception", "communication", "mission_closed",
@@ -106,23 +106,8 @@ def summary_arrays(model: Recorded) -> dict[str, np.ndarray]:
     has = closed.any(axis=0)
     first = closed.argmax(axis=0).astype(float)
     first[~has] = np.nan
-    closure_steps = closed.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        continuity = np.where(closure_steps > 0,
-                              np.nansum(np.where(closed, connected, 0.0), axis=0)
-                              / np.maximum(closure_steps, 1), np.nan)
-        red_closure = np.where(closure_steps > 0,
-                               np.nansum(np.where(closed, redundancy, 0.0), axis=0)
-                               / np.maximum(closure_steps, 1), np.nan)
-    untracked = np.ones(n_dyads, dtype=bool)
-    untracked[c.tracked_dyads] = False
-    continuity[untracked] = np.nan
-    red_closure[untracked] = np.nan
-    reopened = np.full(n_dyads, np.nan)
-    for d in np.flatnonzero(has):
-        after = np.flatnonzero(~closed[int(first[d]):, d])
-        if after.size:
-            reopened[d] = first[d] + after[0]
+    closure_steps, continuity, red_closure, reopened = closure_metrics(
+        model, n, connected, redundancy, first)
     talks = np.zeros(n_dyads)
     agreements = np.zeros(n_dyads)
     first_agreement = np.full(n_dyads, np.nan)

@@ -305,12 +305,14 @@ def channel_spells(history: list[tuple[int, int]]) -> list[tuple[int, int | None
     return spells
 
 
-def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
-             first_closure: np.ndarray) -> pd.DataFrame:
+def closure_metrics(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
+                    first_closure: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per dyad: steps with missions closed, continuity and mean redundancy during closure (NaN
+    for untracked dyads and dyads never closed), and the step missions reopened after the first
+    closure (NaN if never). Shared by the summary table and sweep outcomes."""
     c = model.diplomacy_scenario.compiled
-    rec = model.recorder
-    closed = rec.mission_closed[:n].astype(bool)
-    tension = rec.tension[:n]
+    closed = model.recorder.mission_closed[:n].astype(bool)
     closure_steps = closed.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         continuity = np.where(closure_steps > 0,
@@ -328,6 +330,16 @@ def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndar
         after = np.flatnonzero(~closed[int(first_closure[d]):, d])
         if after.size:
             reopened[d] = first_closure[d] + after[0]
+    return closure_steps, continuity, red_closure, reopened
+
+
+def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
+             first_closure: np.ndarray) -> pd.DataFrame:
+    c = model.diplomacy_scenario.compiled
+    rec = model.recorder
+    tension = rec.tension[:n]
+    closure_steps, continuity, red_closure, reopened = closure_metrics(
+        model, n, connected, redundancy, first_closure)
     valid = ~np.isnan(redundancy)
     counts = valid.sum(axis=0)
     mean_redundancy = np.where(
