@@ -85,8 +85,6 @@ def test_per_year_values_are_converted_to_the_step() -> None:
     assert step.tension.noise == pytest.approx(spec.tension.noise / math.sqrt(12))
     assert step.window == 6  # half a year of months
     assert step.cooldown == 3
-    assert scenario.compiled.negotiation is not None
-    assert scenario.compiled.negotiation.window == 6
 
 
 @pytest.mark.parametrize(("change", "path", "words"), [

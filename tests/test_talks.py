@@ -44,7 +44,7 @@ def test_ripeness_needs_a_full_hurting_stalemate_and_a_way_out(scenario: Scenari
     talks = DiplomacyModel(scenario, rng=1).talks
     assert talks is not None
     r = scenario.spec.negotiation.ripeness  # type: ignore[union-attr]
-    window = talks.neg.window  # in steps
+    window = talks.dynamics.window  # in steps
     talks.history.clear()
     talks.history.extend([0.7] * (window - 1))
     assert not talks.ripe(0.1)  # window not full yet

@@ -203,7 +203,7 @@ class Batch:
                                                  [x.unofficial.size for _, x in active])
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
-        window = active[0][1].neg.window if active else 1
+        window = c.step.window
         self._talks_window = np.zeros((window, len(active)))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))

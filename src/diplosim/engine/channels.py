@@ -25,6 +25,7 @@ from scipy.special import ndtr
 
 from diplosim.engine.streams import Streams
 from diplosim.scenario.compile import Compiled
+from diplosim.scenario.rates import hazards
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -42,10 +43,7 @@ def crossing_probability(excess: FloatArray, noise: FloatArray,
         with np.errstate(divide="ignore", invalid="ignore"):
             p = ndtr(np.where(positive, excess / np.where(positive, noise, 1.0), 0.0))
         p = np.where(positive, p, (excess > 0).astype(float))
-    if exponent != 1.0:
-        with np.errstate(divide="ignore"):
-            p = -np.expm1(exponent * np.log1p(-p))
-    return p
+    return p if exponent == 1.0 else hazards(p, exponent)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ class Talks:
                  rng: np.random.Generator) -> None:
         self.neg = neg
         self.spec = neg.spec
+        self.dynamics = c.step  # durations in steps, and the step in years when rates are per year
         self.rng = rng
         self.dyad = neg.dyad
         self.label = c.dyad_labels[neg.dyad]
@@ -94,7 +95,7 @@ class Talks:
         self.share = cap / cap.sum() if cap.sum() > 0 else np.full(len(cap), 0.5)
         self.weaker = int(np.argmin(cap))
         self.state_ids = tuple(c.state_ids[s] for s in neg.party_state)
-        self.history: deque[float] = deque(maxlen=neg.window)
+        self.history: deque[float] = deque(maxlen=self.dynamics.window)
         self.session: Session | None = None
         self.current: dict[str, Any] | None = None
         self.in_force: dict[str, Any] | None = None
@@ -128,12 +129,13 @@ class Talks:
         assert self.in_force is not None
         base = min(d.base_hazard + d.suppression * self.in_force["shortfall"], 1.0)
         h = float(base * (1.0 - d.civil_society * open_share))
-        return h if self.neg.years is None else hazard(h, self.neg.years)  # per year -> step
+        years = self.dynamics.years  # rates per year: the hazard of one step
+        return h if years is None else hazard(h, years)
 
     def rounds(self, t: int) -> int:
         """Protocol rounds played at step ``t``: ``rounds_per_step``, or ``rounds_per_year``
         spread evenly over the steps (:func:`diplosim.scenario.rates.rounds_in_step`)."""
-        per_year, years = self.spec.rounds_per_year, self.neg.years
+        per_year, years = self.spec.rounds_per_year, self.dynamics.years
         if per_year is None or years is None:
             return self.spec.rounds_per_step
         return rounds_in_step(t, per_year, years)
@@ -171,7 +173,7 @@ class Talks:
                 rec["durability"] = t - rec["ended"]
                 rec["durability_censored"] = False
                 self.in_force = None
-                self.cooldown_until = t + self.neg.cooldown
+                self.cooldown_until = t + self.dynamics.cooldown
                 log.append(LogEntry(t, "agreement_breakdown", "", self.label, 0,
                                     f"tension +{self.spec.breakdown_shock:g}"))
         elif self.session is not None:
@@ -239,7 +241,7 @@ class Talks:
             return [LogEntry(t, "agreement", "", self.label, 0,
                              f"deal {rec['deal']}; utilities {u[0]:.2f}, {u[1]:.2f}")]
         tension.shock(self.dyad, self.spec.failure_shock)
-        self.cooldown_until = t + self.neg.cooldown
+        self.cooldown_until = t + self.dynamics.cooldown
         return [LogEntry(t, "talks_failed", "", self.label, 0, outcome)]
 
     def finish_run(self, t: int) -> list[dict[str, Any]]:

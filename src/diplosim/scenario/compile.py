@@ -76,9 +76,6 @@ class CompiledNegotiation:
     plan: SessionPlan
     party_state: IntArray
     needs: FloatArray
-    years: float | None = None  # the step in years when rates are per year (Compiled.step)
-    window: int = 1  # the ripeness window in steps
-    cooldown: int = 0  # the cooldown between talks in steps
 
 
 @dataclass(frozen=True)
@@ -484,9 +481,6 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     negotiation = None
     if spec.negotiation is not None and dynamics is not None and not err.problems:
         negotiation = _negotiation(spec.negotiation, dyad_ref, state_index, err, lines, source)
-        if negotiation is not None:
-            negotiation = replace(negotiation, years=dynamics.years, window=dynamics.window,
-                                  cooldown=dynamics.cooldown)
     if spec.explore is not None:
         _check_explore(spec, err)
 

@@ -30,9 +30,13 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from diplosim.scenario.schema import NegotiationSpec, TensionSpec
 
 RateUnit = Literal["per_step", "per_year"]
+FloatArray = NDArray[np.float64]
 
 #: The length of a step of each calendar ``time_unit``, in years (a year of 365.25 days).
 YEARS_PER_STEP: dict[str, float] = {
@@ -56,9 +60,13 @@ def diffusion(sigma: float, years: float) -> float:
 
 def hazard(p: float, years: float) -> float:
     """The per-step probability of a constant hazard with probability ``p`` per year."""
-    if p >= 1.0:
-        return 1.0
-    return -math.expm1(years * math.log1p(-p))
+    return float(hazards(np.float64(p), years))
+
+
+def hazards(p: FloatArray | np.float64, years: float) -> FloatArray:
+    """:func:`hazard` of many probabilities at once: ``1 - (1 - p) ** years`` (1 where p is 1)."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(-np.expm1(years * np.log1p(-p)), dtype=np.float64)
 
 
 def rounds_in_step(step: int, per_year: float, years: float) -> int:
