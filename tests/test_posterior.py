@@ -190,3 +190,22 @@ def test_an_experiment_naming_a_bad_posterior_is_located(tmp_path: Path) -> None
         assert problem.path == "posterior"
         assert problem.line == 6
         assert words in problem.message
+
+
+def test_a_fifo_in_place_of_the_posterior_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fit = fit_folder(tmp_path / "fit")
+    (fit / "posterior.parquet").unlink()
+    os.mkfifo(fit / "posterior.parquet")
+    with pytest.raises(InputError) as caught:
+        read_posterior(fit)  # would block if it opened the FIFO
+    assert "not a regular file" in str(caught.value)
+
+
+def test_a_posterior_that_is_not_parquet_is_refused(tmp_path: Path) -> None:
+    fit = fit_folder(tmp_path / "fit")
+    (fit / "posterior.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(InputError) as caught:
+        read_posterior(fit)
+    assert "cannot read posterior.parquet" in str(caught.value)

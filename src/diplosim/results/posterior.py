@@ -12,7 +12,9 @@ parameters' uncertainty as well as the model's noise.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from diplosim.io.outputs import read_marker
 from diplosim.scenario import Scenario
 
 POSTERIOR_FILE = "posterior.parquet"
+MAX_BYTES = 200_000_000  # a posterior of a million particles is far smaller
 DRAW_KEY = 2**32 - 1  # a spawn key no model stream uses (they spawn 0, 1, 2)
 
 
@@ -95,8 +98,15 @@ def read_posterior(path: str | Path) -> Posterior:
                                 source=source, allowed=allowed)
     file = folder / POSTERIOR_FILE
     try:
+        st = file.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block: never opened
+            raise InputError.single(f"{POSTERIOR_FILE} is not a regular file", source=source,
+                                    allowed=allowed)
+        if st.st_size > MAX_BYTES:
+            raise InputError.single(f"{POSTERIOR_FILE} is too large ({st.st_size:,} bytes)",
+                                    source=source, allowed=f"at most {MAX_BYTES:,} bytes")
         raw = file.read_bytes()
-        frame = pd.read_parquet(file)
+        frame = pd.read_parquet(io.BytesIO(raw))
     except (OSError, ValueError) as exc:
         raise InputError.single(f"cannot read {POSTERIOR_FILE}: {exc}", source=source,
                                 allowed=allowed) from None
