@@ -50,10 +50,11 @@ def test_a_small_fit_writes_its_folder_reproducibly(tmp_path: Path,
     again = tmp_path / "again"
     assert main([*TINY, "--out", str(again), "--until", "1989-12-31"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(again / "posterior.parquet"), post)
-    # a second fit into the folder needs --resume; resuming adds generations to the history
+    # a second fit into the folder needs --resume; resuming continues to --generations in all
     assert main([*TINY, "--out", str(out)]) == 2
     assert "already holds results of a fit" in capsys.readouterr().err
-    assert main([*TINY, "--out", str(out), "--resume", "--until", "1989-12-31"]) == 0
+    assert main([*TINY, "--out", str(out), "--resume", "--until", "1989-12-31",
+                 "--generations", "4"]) == 0
     gens = pd.read_parquet(out / "generations.parquet")
     assert len(gens) == 4
 

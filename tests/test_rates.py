@@ -71,7 +71,7 @@ def test_rounds_spread_evenly_over_the_steps() -> None:
 
 def test_per_step_files_keep_their_values() -> None:
     """Without ``rates`` a file means what it always meant: its values are the step's."""
-    scenario = load_scenario(ROOT / "scenarios" / "us_cuba.yaml")
+    scenario = load_scenario(ROOT / "scenarios" / "mission_closure.yaml")
     assert scenario.spec.rates == "per_step"
     assert scenario.compiled.step.tension is scenario.spec.tension
     assert scenario.compiled.step.hazard_exponent == 1.0

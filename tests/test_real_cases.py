@@ -5,6 +5,12 @@ test runs the scenario's own seed stream (``replication_seeds(seed, REPS)``, as 
 does), reports the share of replications that show each fact, and fails when a share is below
 its bound (80 % unless stated). A fact's dates are compared with the end of each row's step
 (``dates_of(step)``: the state a row holds is the state at the end of the period it names).
+
+Every real case takes its dynamics from the shared parameter set (``parameters:``), no longer
+from values tuned for it. The facts that do not hold under the shared set are listed in MISSES
+with what was found; the test checks that exactly those fall below their bound, so a fact that
+starts to hold (or one that stops) fails the test until the list says so. Nothing is loosened:
+each fact keeps its bound (docs/calibration.md, "One model for every case").
 """
 
 from __future__ import annotations
@@ -83,12 +89,20 @@ def shares(name: str, facts: dict[str, Fact]) -> dict[str, float]:
     return {label: float(np.mean([fact(r) for r in results])) for label, fact in facts.items()}
 
 
+# Facts below their bound under the shared parameter set: case -> facts (see the module's doc).
+MISSES: dict[str, set[str]] = {}
+
+
 def check(name: str, facts: dict[str, Fact], bound: float = 0.8) -> None:
     got = shares(name, facts)
     report = "\n".join(f"  {share:5.0%}  {label}" for label, share in got.items())
     print(f"\n{name}: share of {REPS} replications showing each fact\n{report}")
-    failing = {label: share for label, share in got.items() if share < bound}
-    assert not failing, f"{name}: facts below {bound:.0%}:\n{report}"
+    failing = {label for label, share in got.items() if share < bound}
+    expected = MISSES.get(name, set())
+    assert failing == expected, (
+        f"{name}: facts below {bound:.0%} are not those listed in MISSES "
+        f"(newly failing: {sorted(failing - expected)}; now holding: "
+        f"{sorted(expected - failing)}):\n{report}")
 
 
 def test_us_cuba() -> None:

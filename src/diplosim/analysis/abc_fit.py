@@ -211,24 +211,58 @@ def run_fit(template: Scenario, observed: ep.Episodes, follow_up: np.ndarray, db
             progress: bool = True) -> FitResult:
     """Run (or, with ``resume``, continue) ABC-SMC; the history is kept in the SQLite file
     ``db``, so an interrupted fit loses at most its current generation."""
+    model = RuptureModel(template.text, template.source, np.asarray(follow_up, dtype=float),
+                         episodes)
+    return run_abc(model, observed.summary(), ep.distance, db, priors=priors,
+                   population=population, generations=generations, min_epsilon=min_epsilon,
+                   seed=seed, backend=backend, workers=workers, scheduler=scheduler,
+                   resume=resume, max_simulations=max_simulations, progress=progress)
+
+
+def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
+            priors: tuple[Prior, ...], population: int, generations: int,
+            min_epsilon: float = 0.0, seed: int = 1945, backend: str = "serial",
+            workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+            max_simulations: int | None = None, progress: bool = True) -> FitResult:
+    """ABC-SMC of any picklable ``model`` (parameters by pyabc key -> summary dict) against
+    ``observed`` under ``distance``; the history is kept in ``db`` (resumable)."""
     require("calibrate", "the ABC-SMC fit")
     import pyabc
 
     quiet_pyabc(progress)
-    np.random.seed(seed)  # noqa: NPY002 - pyabc draws its proposals from the global stream
-    model = RuptureModel(template.text, template.source, np.asarray(follow_up, dtype=float),
-                         episodes)
     prior = pyabc.Distribution(**{_key(p.path): p.rv() for p in priors})
-    abc = pyabc.ABCSMC(model, prior, ep.distance, population_size=population,
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                        sampler=make_sampler(backend, workers, scheduler))
     url = f"sqlite:///{db}"
+    _seed_generation(seed, -1)  # the calibration sample of a new fit
     if resume:
         abc.load(url, 1)
     else:
-        abc.new(url, observed.summary())
-    history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=generations,
-                      max_total_nr_simulations=max_simulations or math.inf)
-    return fit_from_history(history, priors)
+        abc.new(url, observed)
+    # pyabc's own loop (ABCSMC.run), with the global stream seeded at each generation from the
+    # root seed and the generation's index: a serial fit interrupted between generations and
+    # resumed draws what the uninterrupted fit drew, so it ends with the same numbers.
+    done = abc.history.max_t + 1
+    t = abc.initialize_components_before_run(
+        minimum_epsilon=min_epsilon, max_nr_populations=max(generations - done, 0) or 1,
+        min_acceptance_rate=0.0, max_total_nr_simulations=max_simulations or math.inf,
+        max_walltime=None, min_eps_diff=0.0)
+    while done < generations:
+        _seed_generation(seed, t)
+        result = abc.run_generation(t=t)
+        if not result["successful"] or abc.check_terminate(
+                t=t, acceptance_rate=result["acceptance_rate"]):
+            break
+        t += 1
+        done += 1
+    return fit_from_history(abc.history, priors)
+
+
+def _seed_generation(seed: int, t: int) -> None:
+    """Seed NumPy's global stream, from which pyabc draws its proposals and the models their
+    seeds, for generation ``t`` of a fit with root ``seed`` (-1: the calibration sample)."""
+    state = np.random.SeedSequence([seed, t + 1]).generate_state(1)[0]
+    np.random.seed(int(state))  # noqa: NPY002 - pyabc's global stream
 
 
 def fit_from_history(history: Any, priors: tuple[Prior, ...]) -> FitResult:

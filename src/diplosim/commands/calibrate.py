@@ -33,7 +33,7 @@ LABELS = {
 
 def _rules(args: argparse.Namespace) -> EpisodeRules:
     if args.causes is None:
-        causes = ("rupture", "evacuation") if args.fit else CAUSES
+        causes = ("rupture", "evacuation") if args.fit or args.joint or args.loco else CAUSES
     else:
         causes = tuple(c.strip() for c in args.causes.split(",") if c.strip())
         bad = [c for c in causes if c not in CAUSES]
@@ -51,6 +51,19 @@ def _rules(args: argparse.Namespace) -> EpisodeRules:
 
 def calibrate_command(args: argparse.Namespace) -> int:
     rules = _rules(args)
+    if args.joint or args.loco:
+        from diplosim.io.extras import require
+
+        require("calibrate", "diplosim calibrate --joint")
+        if args.backend == "dask":
+            require("dask", "--backend dask")
+        if args.fit or args.results:
+            raise InputError.single("--joint and --loco fit the real cases, not a template or "
+                                    "a run", source="--joint", allowed="diplosim calibrate "
+                                    "--joint [options], without --fit or RESULTS")
+        from diplosim.commands.calibrate_joint import joint_command
+
+        return joint_command(args, rules)
     if args.fit:
         from diplosim.io.extras import require
 

@@ -68,7 +68,13 @@ def parse_prior(text: str) -> Prior:
     return Prior(path.strip(), low, high, kind, label=path.strip())
 
 
+FIT_DEFAULTS = {"population": 200, "generations": 10, "episodes": 400}
+
+
 def _check(args: argparse.Namespace) -> None:
+    for option, value in FIT_DEFAULTS.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
     for option in ("population", "generations", "episodes", "draws"):
         value = getattr(args, option)
         if value < 1:

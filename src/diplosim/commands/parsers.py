@@ -107,10 +107,12 @@ def calibrate(sub: Subparsers) -> None:
                    help=f"template scenario (default: the bundled {TEMPLATE})")
     f.add_argument("--prior", action="append", default=[], metavar="PATH=LOW:HIGH[:log]",
                    help="fit this dotted path (repeatable; replaces the default priors)")
-    f.add_argument("--population", type=int, default=200, help="particles per generation")
-    f.add_argument("--generations", type=int, default=10, help="at most this many generations")
-    f.add_argument("--episodes", type=int, default=400,
-                   help="simulated episodes per parameter set (default 400)")
+    f.add_argument("--population", type=int, default=None,
+                   help="particles per generation (default 200; 100 with --joint)")
+    f.add_argument("--generations", type=int, default=None,
+                   help="at most this many generations (default 10; 6 with --joint)")
+    f.add_argument("--episodes", type=int, default=None,
+                   help="simulated episodes per parameter set (default 400; 200 with --joint)")
     f.add_argument("--draws", type=int, default=100,
                    help="posterior draws for the predictive checks (default 100)")
     f.add_argument("--predict-since", default=None, metavar="DATE",
@@ -123,7 +125,22 @@ def calibrate(sub: Subparsers) -> None:
     f.add_argument("--scheduler", default=None, metavar="ADDRESS")
     f.add_argument("--out", default=None, help="results folder (default results/<template>_fit)")
     f.add_argument("--resume", action="store_true",
-                   help="continue an interrupted fit in --out (its history is kept)")
+                   help="continue an interrupted fit in --out (its history is kept) up to "
+                   "--generations in all")
+    j = p.add_argument_group("joint fit (--joint, --loco; the fit options above apply too)")
+    j.add_argument("--joint", action="store_true",
+                   help="fit a shared parameter set to the eight real cases and the breaks kept")
+    j.add_argument("--parameters", default="pooled", metavar="SET",
+                   help="the shared parameter set whose values are fitted (default pooled); "
+                   "--prior paths start parameters.")
+    j.add_argument("--reps", type=int, default=8,
+                   help="replications of each case per parameter set (default 8)")
+    j.add_argument("--leave-out", default=None, metavar="CASE",
+                   help="fit without this case and predict it from its facts alone")
+    j.add_argument("--loco", action="store_true",
+                   help="leave one case out, for each case in turn (resumable fold by fold)")
+    j.add_argument("--max-simulations", type=int, default=None, metavar="N",
+                   help="stop a fit after N simulations (a budget per fit)")
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 
 

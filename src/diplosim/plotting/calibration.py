@@ -114,3 +114,47 @@ def plot_pairs(fit: Any) -> Figure:
                 ax.set_yticklabels([])
             ax.tick_params(labelsize=6)
     return fig
+
+
+@styled
+def plot_case_predictions(predictive: Any, draws: Any, title: str = "") -> Figure:
+    """Each case's first agreement predicted from posterior draws, as a share of the case's span
+    (0 its start, 1 its end; draws with none past the end): the draws, their 90% interval and
+    median, against the real date (a black diamond; a cross at the end where none came)."""
+    cases = list(predictive["case"])
+    fig, ax = new_figure(None, (7.5, 0.55 * len(cases) + 1.4))
+    rng = np.random.default_rng(0)  # jitter only
+    labels = []
+    for i, row in enumerate(predictive.to_dict(orient="records")):
+        d = draws[draws["case"] == row["case"]]
+        span = float(d["span_years"].iloc[0])
+        share = d["first_agreement_years"].to_numpy(dtype=float) / span
+        share = np.where(np.isfinite(share), share, 1.08)
+        y = len(cases) - 1 - i
+        ax.plot(share, y + rng.uniform(-0.18, 0.18, share.size), linestyle="none", marker=".",
+                markersize=3, alpha=0.35, color=colour(1))
+        lo, mid, hi = np.quantile(share, [0.05, 0.5, 0.95], method="inverted_cdf")
+        ax.plot([lo, hi], [y, y], color=colour(1), linewidth=3, alpha=0.8,
+                gid=f"interval:{row['case']}")
+        ax.plot([mid], [y], marker="|", markersize=14, color=colour(1))
+        start = d["start"].iloc[0]
+        if row["real_date"] is not None and not (
+                isinstance(row["real_date"], float) and np.isnan(row["real_date"])) and \
+                str(row["real_date"]) != "NaT":
+            real = (np.datetime64(row["real_date"], "D") - np.datetime64(start, "D")
+                    ).astype(float) / 365.25 / span
+            ax.plot([real], [y], marker="D", color="black", markersize=6, gid=f"real:{row['case']}")
+        else:
+            ax.plot([1.08], [y], marker="x", color="black", markersize=7,
+                    gid=f"real:{row['case']}")
+        tag = " (fitted)" if row.get("fitted") else " (held out)"
+        labels.append(f"{row['case']}{tag}\n{start:%Y}–{start.year + round(span)}")
+    ax.axvline(1.0, color="0.6", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0, 1.14)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0, 1.08], ["start", "¼", "½", "¾", "end", "none"])
+    ax.set_yticks(np.arange(len(cases))[::-1], labels, fontsize=8)
+    ax.set_ylim(-0.7, len(cases) - 0.3)
+    ax.set_xlabel("first agreement, as a share of the case's span (◆ real; × none in the span)")
+    ax.set_title(title or "first agreement: posterior predictive draws, 90% interval, median",
+                 loc="left", fontsize=10)
+    return fig

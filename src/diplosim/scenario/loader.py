@@ -15,6 +15,7 @@ from diplosim.io.validation import validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.scenario.compile import Compiled, compile_spec
 from diplosim.scenario.schema import ScenarioSpec
+from diplosim.scenario.shared import merge, split_overrides
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ class Scenario:
 def _build(doc: Document, overrides: Mapping[str, Any],
            origins: Mapping[str, str] | None = None) -> Scenario:
     base = require_mapping(doc, "scenario")
-    data = (apply_overrides(base, overrides, source=f"{doc.source} (--set)", model=ScenarioSpec)
-            if overrides else base)
+    set_overrides, own = split_overrides(overrides)
+    filled = merge(base, doc.source, doc.lines, set_overrides)
+    data = (apply_overrides(filled, own, source=f"{doc.source} (--set)", model=ScenarioSpec)
+            if own else filled)
     lines = doc.lines if not overrides else {
         k: v for k, v in doc.lines.items() if not any(
             k == p or k.startswith(p + ".") for p in overrides)

@@ -274,7 +274,10 @@ class EventSpec(Strict):
     type: EventType = Field(description="What happens (the fields it needs follow).")
     label: str = Field("", description="Text for the event log and figures.")
     dyad: tuple[Ident, Ident] | None = Field(None, description="shock: the dyad hit.")
-    magnitude: float | None = Field(None, description="shock: change of tension (+ or -).")
+    magnitude: float | None = Field(None, description="shock: change of tension (+ or -); "
+                                    "with parameters: named, it comes from the kind.")
+    kind: Ident | None = Field(None, description="shock: what happened (war, attack, crisis, "
+                               "...): sizes the shock from the scenario's parameter set.")
     channels: ChannelTarget | None = Field(None, description="Channel events: the target.")
     level: Annotated[int, Field(ge=0)] | None = Field(
         None, description="set_level / set_ceiling: the level."
@@ -294,6 +297,11 @@ class EventSpec(Strict):
             EventType.CHANGE_GOVERNMENT: ("state",),
         }
         missing = [f for f in need[self.type] if getattr(self, f) is None]
+        if missing == ["magnitude"] and self.kind is not None:
+            raise ValueError(f"a shock of kind {self.kind!r} takes its size from a parameter "
+                             "set: name one (parameters: calibrated), or give magnitude")
+        if self.kind is not None and self.type is not EventType.SHOCK:
+            raise ValueError("kind sizes a shock; other events have none")
         if missing:
             raise ValueError(
                 f"a {self.type.value} event needs {', '.join(missing)} "
@@ -401,6 +409,13 @@ class ScenarioSpec(Strict):
     steps: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         100, description="Length of a run (run --steps overrides).")
     seed: int | None = Field(None, ge=0, description="Root seed (the CLI's --seed wins).")
+    parameters: Ident | None = Field(
+        None, description="A shared parameter set shipped with diplosim (e.g. calibrated): it "
+        "gives the dynamics (per-year rates, ripeness, the talks' dynamics, shock sizes by "
+        "kind); the file keeps the facts of its case (docs/model.md, 'Shared parameters').")
+    case_specific: dict[str, str] = Field(
+        default_factory=dict, description="With parameters: the values the set holds that this "
+        "file sets itself, each dotted path with the reason (e.g. events.3.magnitude: why).")
     rates: Literal["per_step", "per_year"] = Field(
         "per_step", description="What rates, noises, hazards and durations mean: per step of "
         "time_unit as written (per_step, the default), or per year, converted exactly to the "

@@ -1,0 +1,158 @@
+"""The real cases as calibration targets: what happened, by date, and how far a run is from it.
+
+Each of the eight real cases of the scenario library (``scenarios/``) has two kinds of target:
+
+- its **first agreement**: the real date (US–Cuba 17 December 2014, …), or none within the
+  case's span (US–China Track 1.5, Russia–West);
+- its **connected windows**: dated spans through which the real governments stayed in contact
+  (the interests sections, the hotline, the deconfliction line, …).
+
+A replication is summarised by the date of its first agreement (in years from the case's start;
+NaN: none) and by the share of each window's rows in which the governments are connected. The
+distance of a batch of replications to the record (:func:`case_distance`) is, for a case with an
+agreement, the mean over replications of ``|t - t_real| / span`` (1 for a replication with no
+agreement), for a case without one the share of replications that reach one, plus, per window,
+``1 - `` the mean connected share: each term in [0, 1]. The joint fit (:mod:`.joint_fit`) and
+the leave-one-case-out study use these targets; tests/test_real_cases.py tests the stylised facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from diplosim.results.tables import RunResult
+from diplosim.scenario.dates import dates_of
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Window:
+    """Governments of ``dyad`` (a dyad label, e.g. ``usa-cuba``) connected from ``first`` to
+    ``last`` (compared with the end of each row's step)."""
+
+    dyad: str
+    first: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True)
+class Case:
+    """One real case: its scenario and what happened."""
+
+    name: str
+    agreement: dt.date | None
+    agreement_label: str
+    windows: tuple[Window, ...]
+
+    def span_years(self, start: dt.date, end: dt.date) -> float:
+        return (end - start).days / DAYS_PER_YEAR
+
+
+def _d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+CASES: tuple[Case, ...] = (
+    Case("us_cuba", _d("2014-12-17"), "restoration announced",
+         (Window("usa-cuba", _d("1977-10-01"), _d("2015-07-01")),)),
+    Case("us_iran", _d("2013-11-24"), "Joint Plan of Action",
+         (Window("usa-iran", _d("1981-01-01"), _d("2024-12-01")),)),
+    Case("oslo_1993", _d("1993-08-20"), "Declaration of Principles initialled", ()),
+    Case("camp_david_1978", _d("1978-09-17"), "Camp David Accords", ()),
+    Case("india_pakistan", _d("2021-02-25"), "ceasefire recommitment",
+         (Window("india-pakistan", _d("2019-02-01"), _d("2020-01-01")),)),
+    Case("us_china_track15", None, "no Track 1 nuclear agreement", ()),
+    Case("russia_west_expulsions", None, "no agreement",
+         (Window("russia-usa", _d("2022-03-01"), _d("2024-12-01")),)),
+    Case("northern_ireland_nine_tracks", _d("1998-04-10"), "Good Friday Agreement",
+         (Window("uk-republicans", _d("1996-03-01"), _d("1997-07-01")),)),
+)
+BY_NAME = {c.name: c for c in CASES}
+
+
+@dataclass(frozen=True)
+class CaseRuns:
+    """What the targets read of a batch of replications of one case."""
+
+    first_agreement: np.ndarray  # years from the case's start to the first agreement (NaN: none)
+    connected: np.ndarray  # (replications, windows): share of the window's rows connected
+    span: float  # the case's span in years
+
+
+def summarise(case: Case, results: list[RunResult]) -> CaseRuns:
+    """The target statistics of replications of ``case`` (dated runs)."""
+    first = np.full(len(results), np.nan)
+    connected = np.zeros((len(results), len(case.windows)))
+    span = 0.0
+    for i, r in enumerate(results):
+        assert r.start is not None, f"{case.name} has no start date"
+        end = dates_of([r.steps], r.start, r.time_unit)[0]
+        span = float((end - np.datetime64(r.start, "D")).astype(int)) / DAYS_PER_YEAR
+        ev = r.events
+        steps = ev.loc[ev["type"] == "agreement", "step"].to_numpy()
+        if steps.size:
+            when = dates_of([int(steps.min())], r.start, r.time_unit)[0]
+            first[i] = float((when - np.datetime64(r.start, "D")).astype(int)) / DAYS_PER_YEAR
+        for j, w in enumerate(case.windows):
+            d = r.dyads[r.dyads["dyad"] == w.dyad]
+            ends = dates_of(d["step"].to_numpy(), r.start, r.time_unit)
+            inside = (ends >= np.datetime64(w.first)) & (ends <= np.datetime64(w.last))
+            connected[i, j] = float(d["connected"].to_numpy()[inside].mean())
+    return CaseRuns(first, connected, span)
+
+
+def real_years(case: Case, start: dt.date) -> float | None:
+    """The real first agreement, in years from the case's start (None: none)."""
+    return None if case.agreement is None else (case.agreement - start).days / DAYS_PER_YEAR
+
+
+def case_distance(case: Case, start: dt.date, runs: CaseRuns) -> float:
+    """Distance of replications to the case's record (see the module's docstring)."""
+    real = real_years(case, start)
+    reached = np.isfinite(runs.first_agreement)
+    if real is None:
+        agree = float(reached.mean())
+    else:
+        err = np.where(reached, np.abs(runs.first_agreement - real) / runs.span, 1.0)
+        agree = float(np.minimum(err, 1.0).mean())
+    windows = float((1.0 - runs.connected.mean(axis=0)).sum()) if case.windows else 0.0
+    return agree + windows
+
+
+def prediction_table(case: Case, start: dt.date, runs: CaseRuns) -> dict[str, object]:
+    """A held-out case's prediction from posterior draws (one replication per draw): the first
+    agreement's median and 90% interval (as dates), whether the real date is inside, the
+    interval's width as a share of the span, the share of draws with an agreement, and each
+    window's mean connected share."""
+    years = runs.first_agreement
+    reached = np.isfinite(years)
+    share = float(reached.mean())
+    row: dict[str, object] = {"case": case.name, "real": case.agreement_label,
+                              "real_date": case.agreement, "draws": int(years.size),
+                              "agreement_share": share}
+
+    def date(y: float) -> dt.date:
+        return start + dt.timedelta(days=round(y * DAYS_PER_YEAR))
+
+    # Draws with no agreement are placed beyond the span: the interval's quantiles then say "none
+    # within the span" where they fall there.
+    filled = np.where(reached, years, np.inf)
+    q05, q50, q95 = np.quantile(filled, [0.05, 0.5, 0.95], method="inverted_cdf")
+    row.update(median=date(q50) if np.isfinite(q50) else None,
+               q05=date(q05) if np.isfinite(q05) else None,
+               q95=date(q95) if np.isfinite(q95) else None)
+    if case.agreement is None:
+        row.update(inside=None, width_share=None, predicted=share <= 0.10)
+    else:
+        real = real_years(case, start)
+        inside = bool(np.isfinite(q05) and real is not None and q05 <= real <= q95)
+        width = float((q95 - q05) / runs.span) if np.isfinite(q95) else np.inf
+        row.update(inside=inside, width_share=width, predicted=inside and width <= 1 / 3)
+    for j, w in enumerate(case.windows):
+        row[f"connected {w.dyad} {w.first:%Y-%m}..{w.last:%Y-%m}"] = float(
+            runs.connected[:, j].mean())
+    return row

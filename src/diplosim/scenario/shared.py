@@ -1,0 +1,221 @@
+"""Shared parameter sets: the model's dynamics in one place, the case's facts in its file.
+
+A scenario that says ``parameters: calibrated`` takes every value the named set holds — tension
+and misperception rates, ripeness, the talks' dynamics and durability, all per year — and the
+size of each shock from its ``kind:`` (war, attack, crisis, …). The file keeps the facts of its
+case: states, actors, channels and their ladders, dated events, its starting tension, baseline
+and misperception, how often its negotiators meet, and the parties' positions. A file may set a
+value the set holds only where ``case_specific`` names the field and says why; anything else is
+refused, located, so that no case is quietly re-tuned.
+
+Sets ship in ``diplosim/data/parameters/NAME.yaml``. Overrides of a set are dotted paths with the
+prefix ``parameters.`` (``--set parameters.tension.drift=0.8``; a joint fit's posterior columns):
+they change the set before it is merged, so they reach every field the set fills.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from diplosim.io.errors import InputError, Problem
+from diplosim.io.overrides import apply_overrides
+from diplosim.io.yamlio import read_yaml
+
+SETS = Path(__file__).resolve().parents[1] / "data" / "parameters"
+PREFIX = "parameters."
+
+#: Every value a set holds, by dotted path into a scenario (a set holds all of them).
+SHARED_PATHS: tuple[str, ...] = (
+    "tension.drift", "tension.escalation", "tension.deescalation", "tension.half_saturation",
+    "tension.noise", "tension.audience_cost_weight",
+    "tension.misperception.growth", "tension.misperception.learning",
+    "tension.misperception.transfer",
+    "negotiation.ripeness.hurting", "negotiation.ripeness.window", "negotiation.ripeness.band",
+    "negotiation.ripeness.way_out", "negotiation.power_weight",
+    "negotiation.misperception_weight", "negotiation.agreement_relief",
+    "negotiation.failure_shock", "negotiation.breakdown_shock", "negotiation.cooldown",
+    "negotiation.durability.base_hazard", "negotiation.durability.suppression",
+    "negotiation.durability.civil_society",
+)
+
+
+def available() -> list[str]:
+    """Names of the shipped sets."""
+    return sorted(p.stem for p in SETS.glob("*.yaml"))
+
+
+@functools.cache
+def _read(name: str) -> dict[str, Any]:
+    doc = read_yaml(SETS / f"{name}.yaml")
+    problems = []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    values = dict(_leaves(data, ("tension", "negotiation")))
+    for path in SHARED_PATHS:
+        if not isinstance(values.get(path), int | float) or isinstance(values.get(path), bool):
+            problems.append(Problem("a parameter set gives every shared value as a number",
+                                    path=path, value=values.get(path), has_value=True))
+    for path in set(values) - set(SHARED_PATHS):
+        problems.append(Problem("not a shared parameter", path=path, allowed=", ".join(
+            SHARED_PATHS)))
+    shocks = data.get("shocks")
+    if not isinstance(shocks, dict) or not shocks or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in shocks.values()):
+        problems.append(Problem("shocks: a mapping of event kind to tension change", path="shocks",
+                                value=shocks, has_value=True))
+    if problems:
+        raise InputError(problems, source=doc.source)
+    return data
+
+
+def parameter_set(name: str, overrides: Mapping[str, Any] | None = None,
+                  source: str = "<scenario>", line: int | None = None) -> dict[str, Any]:
+    """The set ``name`` with ``overrides`` (paths inside the set) applied."""
+    if name not in available():
+        raise InputError.single("no such parameter set", source=source, path="parameters",
+                                line=line, value=name, allowed=", ".join(available()))
+    data = copy.deepcopy(_read(name))
+    if overrides:
+        bad = [p for p in overrides if p not in SHARED_PATHS and not (
+            p.startswith("shocks.") and p.removeprefix("shocks.") in data["shocks"])]
+        if bad:
+            raise InputError.single(
+                "not a value of the parameter set", source=source, path=PREFIX + bad[0],
+                value=overrides[bad[0]],
+                allowed=", ".join([*(PREFIX + p for p in SHARED_PATHS),
+                                   *(f"{PREFIX}shocks.{k}" for k in data["shocks"])]))
+        data = apply_overrides(data, overrides, source=f"{source} (parameters.*)")
+    return data
+
+
+def _leaves(data: Any, roots: tuple[str, ...], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in (data or {}).items():
+        path = f"{prefix}{key}"
+        if not prefix and key not in roots:
+            continue
+        if isinstance(value, dict):
+            yield from _leaves(value, roots, path + ".")
+        else:
+            yield path, value
+
+
+def _get(data: Any, path: str) -> tuple[bool, Any]:
+    cur = data
+    for part in path.split("."):
+        if isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        elif isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return False, None
+    return True, cur
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    cur = data
+    for part in parents:
+        if not isinstance(cur.get(part), dict):
+            cur[part] = {}
+        cur = cur[part]
+    cur[last] = value
+
+
+def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(overrides of the set, overrides of the scenario)``."""
+    shared = {k.removeprefix(PREFIX): v for k, v in overrides.items() if k.startswith(PREFIX)}
+    return shared, {k: v for k, v in overrides.items() if not k.startswith(PREFIX)}
+
+
+def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
+          set_overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The scenario document with its named set's values filled in (a copy); a document without
+    ``parameters`` comes back as it is. Refuses, located: an unknown set; a value the set holds
+    set in the file but not named in ``case_specific``; a ``case_specific`` entry that names no
+    such value; a shock with a ``magnitude`` (unless case-specific) or an unknown ``kind``."""
+    name = data.get("parameters")
+    problems: list[Problem] = []
+    if name is None:
+        if set_overrides:
+            problems.append(Problem("parameters.* overrides need a scenario with parameters:",
+                                    path=PREFIX + next(iter(set_overrides))))
+        if data.get("case_specific"):
+            problems.append(Problem("case_specific names exceptions to a parameter set; this "
+                                    "scenario names none", path="case_specific",
+                                    line=lines.get("case_specific"),
+                                    allowed="parameters: NAME, or no case_specific"))
+        if problems:
+            raise InputError(problems, source=source)
+        return dict(data)
+    if not isinstance(name, str):
+        raise InputError.single("the name of a parameter set", source=source, path="parameters",
+                                line=lines.get("parameters"), value=name,
+                                allowed=", ".join(available()))
+    pset = parameter_set(name, set_overrides, source, lines.get("parameters"))
+    reasons = data.get("case_specific") or {}
+    if not isinstance(reasons, dict):
+        reasons = {}  # the schema says what case_specific must be
+    out = copy.deepcopy(dict(data))
+    rates = data.get("rates", "per_year")
+    if rates != "per_year":
+        problems.append(Problem("a shared parameter set gives rates per year",
+                                path="rates", line=lines.get("rates"), value=rates,
+                                has_value=True, allowed="per_year, or leave rates out"))
+    out["rates"] = "per_year"
+    has_talks = isinstance(data.get("negotiation"), dict)
+    for path in SHARED_PATHS:
+        if path.startswith("negotiation.") and not has_talks:
+            continue
+        present, _ = _get(data, path)
+        if present and path not in reasons:
+            problems.append(Problem(
+                f"the parameter set {name!r} gives this value", path=path,
+                line=lines.get(path),
+                allowed=f"remove it, or name it in case_specific with the reason ({path}: why)"))
+        elif not present:
+            _put(out, path, _get(pset, path)[1])
+    shocks = pset["shocks"]
+    for i, event in enumerate(data.get("events") or []):
+        if not isinstance(event, dict) or event.get("type") != "shock":
+            continue
+        where = f"events.{i}"
+        if "magnitude" in event:
+            if f"{where}.magnitude" not in reasons:
+                problems.append(Problem(
+                    f"shock sizes come from the parameter set {name!r} by kind",
+                    path=f"{where}.magnitude", line=lines.get(f"{where}.magnitude"),
+                    allowed=f"kind: one of {', '.join(shocks)}, or name {where}.magnitude in "
+                    "case_specific with the reason"))
+        elif event.get("kind") in shocks:
+            out["events"][i]["magnitude"] = shocks[event["kind"]]
+        else:
+            problems.append(Problem(
+                "a shock takes its size from its kind", path=f"{where}.kind",
+                line=lines.get(f"{where}.kind", lines.get(where)), value=event.get("kind"),
+                has_value=True, allowed=", ".join(shocks)))
+    for path in reasons:
+        if not (path in SHARED_PATHS or _is_shock_magnitude(data, path)):
+            problems.append(Problem("case_specific names a value the set does not hold",
+                                    path=f"case_specific.{path}",
+                                    line=lines.get(f"case_specific.{path}"),
+                                    allowed="a shared parameter, or events.N.magnitude of a shock"))
+        elif not _get(data, path)[0]:
+            problems.append(Problem("case_specific names a value the file does not give",
+                                    path=f"case_specific.{path}",
+                                    line=lines.get(f"case_specific.{path}"),
+                                    allowed=f"give {path} in the file, or drop the entry"))
+    if problems:
+        raise InputError(problems, source=source)
+    return out
+
+
+def _is_shock_magnitude(data: Mapping[str, Any], path: str) -> bool:
+    parts = path.split(".")
+    events = data.get("events") or []
+    return (len(parts) == 3 and parts[0] == "events" and parts[2] == "magnitude"
+            and parts[1].isdigit() and int(parts[1]) < len(events)
+            and isinstance(events[int(parts[1])], dict)
+            and events[int(parts[1])].get("type") == "shock")

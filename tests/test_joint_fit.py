@@ -1,0 +1,234 @@
+"""``diplosim calibrate --joint`` and ``--loco``: the shared set fitted to every real case and
+the record; outputs, bad input, the case targets' distance by hand, an interrupted fit resumed
+to the same numbers (slow), the study resumed fold by fold (slow), and recovery of known shared
+values from synthetic cases (slow)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diplosim.analysis.abc_fit import Prior, run_abc
+from diplosim.analysis.cases import BY_NAME, CASES, CaseRuns, case_distance, prediction_table
+from diplosim.analysis.joint_fit import JointModel, joint_distance, record_document
+from diplosim.cli import main
+from diplosim.results import posterior as post
+from diplosim.results.replicate import replication_seeds
+from diplosim.scenario import load_scenario, scenario_from_dict
+from diplosim.scenario.shared import parameter_set
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT / "src")}
+TINY = ["calibrate", "--joint", "--population", "6", "--generations", "2", "--reps", "1",
+        "--episodes", "20", "--draws", "3", "--backend", "serial",
+        "--prior", "parameters.tension.drift=0.1:3:log",
+        "--prior", "parameters.tension.misperception.learning=0.3:20:log"]
+
+
+def test_the_distance_to_a_case_by_hand() -> None:
+    cuba = BY_NAME["us_cuba"]
+    start = dt.date(1961, 1, 1)
+    real = (cuba.agreement - start).days / 365.25  # type: ignore[operator]
+    runs = CaseRuns(first_agreement=np.array([real, real + 5.6, np.nan]),
+                    connected=np.array([[1.0], [0.5], [0.9]]), span=56.0)
+    # agreement: (0 + 5.6/56 + 1) / 3; window: 1 - mean(1, 0.5, 0.9)
+    assert case_distance(cuba, start, runs) == pytest.approx((0 + 0.1 + 1) / 3 + 0.2)
+    china = BY_NAME["us_china_track15"]
+    none = CaseRuns(np.array([np.nan, 3.0, np.nan, np.nan]), np.zeros((4, 0)), 18.0)
+    assert case_distance(china, dt.date(2004, 1, 1), none) == 0.25
+    assert joint_distance({"a": 0.2, "b": 0.4}, {"a": 0.0, "b": 0.0}) == pytest.approx(0.3)
+
+
+def test_a_prediction_row_says_inside_width_and_predicted() -> None:
+    oslo = BY_NAME["oslo_1993"]
+    start = dt.date(1993, 1, 4)
+    real = (oslo.agreement - start).days / 365.25  # type: ignore[operator]
+    years = np.linspace(real - 0.05, real + 0.05, 100)
+    row = prediction_table(oslo, start, CaseRuns(years, np.zeros((100, 0)), 1.0))
+    assert row["inside"] is True
+    assert row["width_share"] == pytest.approx(0.09, abs=0.01)
+    assert row["predicted"] is True
+    late = prediction_table(oslo, start, CaseRuns(years + 0.5, np.zeros((100, 0)), 1.0))
+    assert late["inside"] is False
+    assert late["predicted"] is False
+    wide = prediction_table(oslo, start, CaseRuns(np.linspace(0, 0.99, 100), np.zeros((100, 0)),
+                                                  1.0))
+    assert wide["inside"] is True
+    assert wide["predicted"] is False  # the interval covers more than a third of the span
+    china = BY_NAME["us_china_track15"]
+    few = np.where(np.arange(100) < 8, 5.0, np.nan)
+    assert prediction_table(china, dt.date(2004, 1, 1),
+                            CaseRuns(few, np.zeros((100, 0)), 18.0))["predicted"] is True
+
+
+def test_the_record_template_takes_the_set() -> None:
+    doc = record_document("pooled")
+    scenario = scenario_from_dict(doc)
+    pooled = parameter_set("pooled")
+    assert scenario.spec.tension.drift == pooled["tension"]["drift"]
+    assert scenario.spec.rates == "per_year"
+    monthly = load_scenario(ROOT / "scenarios" / "us_ruptures_calibrated.yaml").spec
+    yearly = scenario.spec.tension.regime_change
+    assert 1 - (1 - yearly) ** (1 / 12) == pytest.approx(monthly.tension.regime_change)
+    assert scenario.spec.tension.baseline == monthly.tension.baseline  # the population's own
+
+
+def test_a_small_joint_fit_writes_its_folder(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "joint"
+    assert main([*TINY, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "first agreement, predicted from posterior draws" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "abc.db", "figures", "generations.parquet", "parameters.yaml", "posterior.parquet",
+        "predictive.parquet", "predictive_draws.parquet", "provenance.json"]
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert list(posterior.columns) == ["parameters.tension.drift",
+                                       "parameters.tension.misperception.learning", "weight"]
+    predictive = pd.read_parquet(out / "predictive.parquet")
+    assert sorted(predictive["case"]) == sorted(c.name for c in CASES)
+    assert predictive["fitted"].all()
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["status"] == "complete"
+    assert provenance["fit"] == "joint"
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "cases.png", "marginals.png", "pairs.png"]
+    # the set with the medians is a set; a case runs under the fit's posterior
+    text = (out / "parameters.yaml").read_text()
+    assert text.startswith("# The parameter set 'pooled' with the posterior medians")
+    fitted = post.read_posterior(out)
+    cuba = load_scenario(ROOT / "scenarios" / "us_cuba.yaml")
+    drawn = fitted.scenario_for(cuba, 0)
+    assert drawn.spec.tension.drift == pytest.approx(
+        float(posterior.iloc[0]["parameters.tension.drift"]))
+    run_out = tmp_path / "cuba"
+    assert main(["run", str(ROOT / "scenarios" / "us_cuba.yaml"), "--posterior", str(out),
+                 "--reps", "2", "--steps", "24", "--no-plots", "--quiet",
+                 "--out", str(run_out)]) == 0
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["--leave-out", "atlantis"], "not a real case"),
+    (["--parameters", "tuned"], "no such parameter set"),
+    (["--prior", "tension.drift=0.1:1"], "the joint fit fits values of the parameter set"),
+    (["--prior", "parameters.tension.baseline=0.1:0.9"], "not a value of the parameter set"),
+    (["--reps", "0"], "--reps"),
+    (["--fit"], "--joint and --loco fit the real cases"),
+])
+def test_bad_joint_options_are_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            argv: list[str], expect: str) -> None:
+    assert main([*TINY, "--out", str(tmp_path / "f"), *argv]) == 2
+    assert expect in capsys.readouterr().err
+    assert not (tmp_path / "f").exists()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+JOINT = [sys.executable, "-m", "diplosim", *TINY[:-4], "--generations", "3"]
+
+
+@pytest.fixture(scope="module")
+def whole_fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A serial joint fit never interrupted (shared by the interrupt tests)."""
+    where = tmp_path_factory.mktemp("whole")
+    done = subprocess.run([*JOINT, "--out", "whole"], cwd=where, env=ENV, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return where / "whole"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_joint_fit_resumes_to_the_same_numbers(tmp_path: Path, whole_fit: Path,
+                                                              sig: int, code: int) -> None:
+    proc = subprocess.Popen([*JOINT, "--out", "cut"], cwd=tmp_path, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+    try:
+        assert proc.stderr is not None
+        buf, deadline = "", time.monotonic() + 600
+        while "t: 1," not in buf and time.monotonic() < deadline:  # generation 0 is stored
+            buf += proc.stderr.read(1)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    resumed = subprocess.run([*JOINT, "--out", "cut", "--resume"], cwd=tmp_path, env=ENV,
+                             capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cut" / "posterior.parquet"),
+                                  pd.read_parquet(whole_fit / "posterior.parquet"))
+
+
+@pytest.mark.slow
+def test_the_study_runs_every_fold_and_resumes_fold_by_fold(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    argv = ["calibrate", "--loco", "--population", "4", "--generations", "1", "--reps", "1",
+            "--episodes", "10", "--draws", "3", "--backend", "serial",
+            "--prior", "parameters.tension.drift=0.1:3:log", "--out", str(tmp_path / "study")]
+    assert main(argv) == 0
+    study = pd.read_parquet(tmp_path / "study" / "loco.parquet")
+    assert list(study["case"]) == [c.name for c in CASES]
+    assert not study["fitted"].any()  # each row is a case its fold did not see
+    for case in CASES:
+        fold = json.loads((tmp_path / "study" / case.name / "provenance.json").read_text())
+        assert case.name not in fold["cases"]
+        assert fold["left_out"] == case.name
+    assert (tmp_path / "study" / "figures" / "loco.png").exists()
+    capsys.readouterr()
+    assert main(argv) == 0  # every fold complete: kept, not fitted again
+    assert capsys.readouterr().out.count("complete, kept") == len(CASES)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "study" / "loco.parquet"), study)
+
+
+@pytest.mark.slow
+def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_path: Path
+                                                                         ) -> None:
+    """Synthetic cases: each case's first agreement is what the model gives, with known values
+    of the set, in the median of 16 replications; fitting two shared values to five such cases,
+    each 90% interval covers the truth and is narrower than its prior."""
+    truth = {"parameters.tension.misperception.learning": 4.0,
+             "parameters.negotiation.ripeness.way_out": 0.45}
+    names = ("oslo_1993", "camp_david_1978", "india_pakistan", "northern_ireland_nine_tracks",
+             "us_iran")
+    model = JointModel("pooled", names, reps=6)
+    targets = {}
+    for k, name in enumerate(names):
+        runs = model.simulate_case(name, truth, replication_seeds(100 + k, 16))
+        start = model.base(name).spec.start
+        assert start is not None
+        years = float(np.nanmedian(runs.first_agreement))
+        assert np.isfinite(years), name  # the truth gives each case an agreement
+        real = start + dt.timedelta(days=round(years * 365.25))
+        targets[name] = dataclasses.replace(BY_NAME[name], agreement=real)
+    model = dataclasses.replace(model, targets=targets)
+    priors = (Prior("parameters.tension.misperception.learning", 0.3, 30.0, "loguniform"),
+              Prior("parameters.negotiation.ripeness.way_out", 0.2, 0.8))
+    fit = run_abc(model, model.zero(), joint_distance, tmp_path / "abc.db", priors=priors,
+                  population=60, generations=5, seed=3, backend="process", workers=2,
+                  progress=False)
+    intervals = fit.intervals(0.9)
+    for path, value in truth.items():
+        lo, hi = intervals[path]
+        assert lo <= value <= hi, (path, value, lo, hi)
+    learning = intervals["parameters.tension.misperception.learning"]
+    assert np.log(learning[1] / learning[0]) < np.log(30.0 / 0.3)
+    way_out = intervals["parameters.negotiation.ripeness.way_out"]
+    assert way_out[1] - way_out[0] < 0.6
