@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Regenerate the research findings: run the three experiments of docs/findings.md and draw their
+# Regenerate the research findings: run the experiments of docs/findings.md and draw their
 # figures into docs/images/findings/<experiment>/. Results go to results/<experiment>/ (replaced
 # only if this script wrote them before). Usage: scripts/findings.sh [experiment-name ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(closure_continuity track2_agreement power_durability)
+[ ${#names[@]} -gt 0 ] || names=(closure_continuity track2_agreement track2_agreement_posterior power_durability)
 for name in "${names[@]}"; do
   out="results/$name"
   if [ -e "$out/provenance.json" ]; then

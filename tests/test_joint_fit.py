@@ -202,12 +202,12 @@ def test_the_study_runs_every_fold_and_resumes_fold_by_fold(tmp_path: Path,
 def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_path: Path
                                                                          ) -> None:
     """Synthetic cases: each case's first agreement is what the model gives, with known values
-    of the set, in the median of 16 replications; fitting two shared values to five such cases,
-    each 90% interval covers the truth and is narrower than its prior."""
+    of the set, in the median of 16 replications; fitting two shared values to four such cases
+    (cases where the truth gives every replication an agreement), each 90% interval covers the
+    truth and is narrower than its prior."""
     truth = {"parameters.tension.misperception.learning": 4.0,
              "parameters.negotiation.ripeness.way_out": 0.45}
-    names = ("oslo_1993", "camp_david_1978", "india_pakistan", "northern_ireland_nine_tracks",
-             "us_iran")
+    names = ("oslo_1993", "india_pakistan", "northern_ireland_nine_tracks", "us_iran")
     model = JointModel("pooled", names, reps=6)
     targets = {}
     for k, name in enumerate(names):
@@ -222,8 +222,8 @@ def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_pat
     priors = (Prior("parameters.tension.misperception.learning", 0.3, 30.0, "loguniform"),
               Prior("parameters.negotiation.ripeness.way_out", 0.2, 0.8))
     fit = run_abc(model, model.zero(), joint_distance, tmp_path / "abc.db", priors=priors,
-                  population=60, generations=5, seed=3, backend="process", workers=2,
-                  progress=False)
+                  population=50, generations=5, seed=3, backend="process", workers=2,
+                  max_simulations=1500, progress=False)
     intervals = fit.intervals(0.9)
     for path, value in truth.items():
         lo, hi = intervals[path]

@@ -25,7 +25,12 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when SIGTERM arrives, so cleanup runs as for Ctrl-C."""
 
 
+_MAIN_PID = os.getpid()
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    if os.getpid() != _MAIN_PID:  # a forked worker (pyabc's) told to stop: no traceback
+        os._exit(143)
     raise Terminated()
 
 
@@ -56,6 +61,8 @@ def entry() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     parser = build_parser()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     args = argparse.Namespace()
@@ -71,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt as exc:
         name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
-        hint = " (--resume finishes the sweep)" if getattr(args, "command", "") == "sweep" else ""
+        command = getattr(args, "command", "")
+        hint = {"sweep": " (--resume finishes the sweep)",
+                "calibrate": " (--resume continues the fit)"}.get(command, "")
         print(INTERRUPTED.format(name, hint), file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:

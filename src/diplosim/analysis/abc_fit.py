@@ -170,10 +170,10 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
         raise InputError.single("unknown backend", source="--backend", value=backend,
                                 allowed=", ".join(BACKENDS))
     n = workers or available_cores()
-    if backend == "serial":
-        return SingleCoreSampler()
+    if backend == "serial":  # check_max_eval: a generation stops at the --max-simulations budget
+        return SingleCoreSampler(check_max_eval=True)
     if backend == "process":
-        return MulticoreEvalParallelSampler(n_procs=n)
+        return MulticoreEvalParallelSampler(n_procs=n, check_max_eval=True)
     require("dask", "--backend dask")
     from distributed import Client, LocalCluster
 
@@ -248,6 +248,11 @@ def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
         min_acceptance_rate=0.0, max_total_nr_simulations=max_simulations or math.inf,
         max_walltime=None, min_eps_diff=0.0)
     while done < generations:
+        if max_simulations:  # a hard budget: a generation stops when it would exceed it
+            remaining = max_simulations - abc.history.total_nr_simulations
+            if remaining < population:
+                break
+            abc.min_acceptance_rate = population / remaining
         _seed_generation(seed, t)
         result = abc.run_generation(t=t)
         if not result["successful"] or abc.check_terminate(

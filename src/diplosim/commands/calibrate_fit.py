@@ -124,7 +124,8 @@ def fit_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
     fit = run_fit(template, observed, ep.follow_up_years(table), out / "abc.db", priors=priors,
                   population=args.population, generations=args.generations,
                   episodes=args.episodes, seed=args.seed, backend=args.backend,
-                  workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+                  workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                  max_simulations=args.max_simulations)
     checks = {"in_sample": predictive_check(template, fit, table, draws=args.draws,
                                             episodes=args.episodes, seed=args.seed + 1)}
     if holdout is not None:

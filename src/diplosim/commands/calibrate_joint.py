@@ -55,14 +55,19 @@ from diplosim.io.outputs import (
 from diplosim.results.runset import command_line, now, versions
 from diplosim.scenario.shared import PREFIX, available, parameter_set
 
-DEFAULTS = {"population": 100, "generations": 6, "episodes": 200}
+# The default budget: within an hour on two cores (docs/calibration.md has the times).
+DEFAULTS = {"population": 100, "generations": 6, "episodes": 200, "reps": 8,
+            "max_simulations": 3000}
+# The budget of each fold of the study: eight folds in about the time of one full fit.
+LOCO_DEFAULTS = {"population": 40, "generations": 3, "episodes": 200, "reps": 4,
+                 "max_simulations": 600}
 
 
 def joint_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
-    for option, value in DEFAULTS.items():
+    for option, value in (LOCO_DEFAULTS if args.loco else DEFAULTS).items():
         if getattr(args, option) is None:
             setattr(args, option, value)
-    for option in ("population", "generations", "episodes", "draws", "reps"):
+    for option in ("population", "generations", "episodes", "draws", "reps", "max_simulations"):
         if getattr(args, option) < 1:
             raise InputError.single("must be at least 1", source=f"--{option}",
                                     value=getattr(args, option))

@@ -108,9 +108,11 @@ def calibrate(sub: Subparsers) -> None:
     f.add_argument("--prior", action="append", default=[], metavar="PATH=LOW:HIGH[:log]",
                    help="fit this dotted path (repeatable; replaces the default priors)")
     f.add_argument("--population", type=int, default=None,
-                   help="particles per generation (default 200; 100 with --joint)")
+                   help="particles per generation (default 200; 100 with --joint, 40 per fold "
+                   "with --loco)")
     f.add_argument("--generations", type=int, default=None,
-                   help="at most this many generations (default 10; 6 with --joint)")
+                   help="at most this many generations (default 10; 6 with --joint, 3 with "
+                   "--loco)")
     f.add_argument("--episodes", type=int, default=None,
                    help="simulated episodes per parameter set (default 400; 200 with --joint)")
     f.add_argument("--draws", type=int, default=100,
@@ -133,14 +135,15 @@ def calibrate(sub: Subparsers) -> None:
     j.add_argument("--parameters", default="pooled", metavar="SET",
                    help="the shared parameter set whose values are fitted (default pooled); "
                    "--prior paths start parameters.")
-    j.add_argument("--reps", type=int, default=8,
-                   help="replications of each case per parameter set (default 8)")
+    j.add_argument("--reps", type=int, default=None,
+                   help="replications of each case per parameter set (default 8; 4 with --loco)")
     j.add_argument("--leave-out", default=None, metavar="CASE",
                    help="fit without this case and predict it from its facts alone")
     j.add_argument("--loco", action="store_true",
                    help="leave one case out, for each case in turn (resumable fold by fold)")
-    j.add_argument("--max-simulations", type=int, default=None, metavar="N",
-                   help="stop a fit after N simulations (a budget per fit)")
+    f.add_argument("--max-simulations", type=int, default=None, metavar="N",
+                   help="stop a fit after N simulations in all (a budget per fit; default 3000 "
+                   "with --joint, 600 per fold with --loco, none with --fit)")
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 
 

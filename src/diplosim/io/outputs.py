@@ -34,12 +34,19 @@ OWN: dict[str, list[str]] = {
               "parts/series-*.parquet", "parts/.*.tmp-*", ".*.tmp-*", "csv/", "csv/*.csv",
               "sensitivity_*.csv", "figures/", *(f"figures/{p}" for p in _FIGURES)],
     "calibration": [RESULTS_MARKER, "abc.db", "abc.db-journal", "*.parquet", "calibrated.yaml",
-                    ".*.tmp-*", "figures/", *(f"figures/{p}" for p in _FIGURES)],
+                    "parameters.yaml", ".*.tmp-*", "figures/",
+                    *(f"figures/{p}" for p in _FIGURES)],
     "figures": _FIGURES,
+    # the leave-one-case-out study: its table and figure, and one fit's folder per case
+    "loco": [RESULTS_MARKER, "loco.parquet", ".*.tmp-*", "figures/",
+             *(f"figures/{p}" for p in _FIGURES), "*/", "*/" + RESULTS_MARKER, "*/abc.db",
+             "*/abc.db-journal", "*/*.parquet", "*/parameters.yaml", "*/.*.tmp-*", "*/figures/",
+             *(f"*/figures/{p}" for p in _FIGURES)],
     "study": [],  # diplosim init: only into a new or empty folder
 }
 WHAT = {"run": "the results of diplosim run", "sweep": "the results of diplosim sweep",
-        "calibration": "the results of diplosim calibrate --fit",
+        "calibration": "the results of diplosim calibrate --fit or --joint",
+        "loco": "a leave-one-case-out study of diplosim calibrate --loco",
         "figures": "figures drawn by diplosim"}
 _ALLOWED = "a new or empty folder, or one diplosim wrote"
 
