@@ -12,7 +12,7 @@ NaN: none) and by the share of each window's rows in which the governments are c
 distance of a batch of replications to the record (:func:`case_distance`) is, for a case with an
 agreement, the mean over replications of ``|t - t_real| / span`` (1 for a replication with no
 agreement), for a case without one the share of replications that reach one, plus, per window,
-``1 - `` the mean connected share: each term in [0, 1]. The joint fit (:mod:`.joint_fit`) and
+one minus the mean connected share: each term in [0, 1]. The joint fit (:mod:`.joint_fit`) and
 the leave-one-case-out study use these targets; tests/test_real_cases.py tests the stylised facts.
 """
 

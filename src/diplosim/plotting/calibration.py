@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -148,7 +149,8 @@ def plot_case_predictions(predictive: Any, draws: Any, title: str = "") -> Figur
             ax.plot([1.08], [y], marker="x", color="black", markersize=7,
                     gid=f"real:{row['case']}")
         tag = " (fitted)" if row.get("fitted") else " (held out)"
-        labels.append(f"{row['case']}{tag}\n{start:%Y}–{start.year + round(span)}")
+        last = (start + pd.Timedelta(days=span * 365.25 - 1)).year  # the last year covered
+        labels.append(f"{row['case']}{tag}\n{start:%Y}–{last}")
     ax.axvline(1.0, color="0.6", linewidth=0.8, linestyle=":")
     ax.set_xlim(0, 1.14)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0, 1.08], ["start", "¼", "½", "¾", "end", "none"])
