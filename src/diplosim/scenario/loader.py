@@ -15,7 +15,7 @@ from diplosim.io.validation import validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.scenario.compile import Compiled, compile_spec
 from diplosim.scenario.schema import ScenarioSpec
-from diplosim.scenario.shared import merge, split_overrides
+from diplosim.scenario.shared import merge, parameter_set, split_overrides
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,11 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """Hash of the scenario text plus the overrides applied to it."""
+        """Hash of the scenario text plus the overrides applied to it (and, for a scenario
+        naming a shared parameter set, the set's values: a changed set is a changed scenario)."""
         h = hashlib.sha256(self.text.encode())
+        if self.spec.parameters is not None:
+            h.update(json.dumps(parameter_set(self.spec.parameters), sort_keys=True).encode())
         if self.overrides:
             h.update(json.dumps(dict(self.overrides), sort_keys=True, default=str).encode())
         return h.hexdigest()
