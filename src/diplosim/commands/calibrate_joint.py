@@ -27,6 +27,7 @@ continued fold by fold.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import functools
 import hashlib
@@ -239,7 +240,7 @@ def parameters_text(fit: FitResult, provenance: dict[str, Any]) -> str:
     values = provenance["parameter_set"]["values"]
     medians = {p.path.removeprefix(PREFIX): round(v, 4) for p, v in
                zip(fit.priors, fit.medians().values(), strict=True)}
-    doc: dict[str, Any] = yaml.safe_load(yaml.safe_dump(values))
+    doc: dict[str, Any] = copy.deepcopy(values)  # the set's own order
     for path, value in medians.items():
         cur = doc
         *parents, last = path.split(".")
