@@ -104,8 +104,7 @@ class JointModel:
         return scenario
 
     def scenario(self, name: str, params: Mapping[str, float]) -> Scenario:
-        return self.base(name).with_overrides({_path(k) if "__" in k else k: float(v)
-                                               for k, v in params.items()})
+        return self.base(name).with_overrides({_path(k): float(v) for k, v in params.items()})
 
     def target(self, name: str) -> Case:
         return (self.targets or BY_NAME)[name]

@@ -213,7 +213,8 @@ def calibrated_text(template: Scenario, fit: FitResult, provenance: dict[str, An
     return "\n".join(lines) + "\n" + body
 
 
-def report(fit: FitResult, checks: dict[str, Predictive]) -> str:
+def posterior_lines(fit: FitResult) -> list[str]:
+    """The report's table of posterior medians and 90% intervals, and the generations' line."""
     med, ivl = fit.medians(), fit.intervals()
     width = max(len(p.label or p.path) for p in fit.priors)
     lines = ["", f"{'parameter':<{width}}  {'median':>9}  90% interval"]
@@ -223,6 +224,11 @@ def report(fit: FitResult, checks: dict[str, Predictive]) -> str:
     g = fit.generations
     lines.append(f"\n{len(g)} generations, epsilon {g['epsilon'].iloc[0]:.3f} -> "
                  f"{g['epsilon'].iloc[-1]:.3f}, {int(g['simulations'].sum())} simulations")
+    return lines
+
+
+def report(fit: FitResult, checks: dict[str, Predictive]) -> str:
+    lines = posterior_lines(fit)
     for name, check in checks.items():
         lines.append(f"\npredictive check, {name.replace('_', ' ')} "
                      f"({len(check.data)} episodes; model: median [5%, 95%] of "

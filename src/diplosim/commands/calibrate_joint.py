@@ -44,7 +44,7 @@ from diplosim.analysis.abc_fit import FitResult, run_abc
 from diplosim.analysis.calibration import CREDIT, EpisodeRules, data_episodes
 from diplosim.analysis.cases import BY_NAME, CASES, prediction_table
 from diplosim.analysis.joint_fit import JOINT_PRIORS, JointModel, joint_distance, predict
-from diplosim.commands.calibrate_fit import parse_prior
+from diplosim.commands.calibrate_fit import parse_prior, posterior_lines
 from diplosim.io.errors import InputError
 from diplosim.io.outputs import (
     FORMAT,
@@ -96,8 +96,8 @@ def joint_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
         + (f"_without_{args.leave_out}" if args.leave_out else ""))
     if args.loco:
         return _loco(args, rules, table, priors, out)
-    row = fit_one(args, rules, table, priors, out, args.leave_out)
-    return 0 if row is not None else 1
+    fit_one(args, rules, table, priors, out, args.leave_out)
+    return 0
 
 
 def fit_one(args: argparse.Namespace, rules: EpisodeRules, table: pd.DataFrame,
@@ -270,15 +270,7 @@ def parameters_text(fit: FitResult, provenance: dict[str, Any]) -> str:
 
 
 def report(fit: FitResult, predictive: pd.DataFrame) -> str:
-    med, ivl = fit.medians(), fit.intervals()
-    width = max(len(p.label or p.path) for p in fit.priors)
-    lines = ["", f"{'parameter':<{width}}  {'median':>9}  90% interval"]
-    for p in fit.priors:
-        lines.append(f"{p.label or p.path:<{width}}  {med[p.path]:>9.4g}  "
-                     f"[{ivl[p.path][0]:.4g}, {ivl[p.path][1]:.4g}]")
-    g = fit.generations
-    lines.append(f"\n{len(g)} generations, epsilon {g['epsilon'].iloc[0]:.3f} -> "
-                 f"{g['epsilon'].iloc[-1]:.3f}, {int(g['simulations'].sum())} simulations")
+    lines = posterior_lines(fit)
     lines.append("\nfirst agreement, predicted from posterior draws (median [90% interval]):")
     for row in _records(predictive):
         tag = "fitted" if row["fitted"] else "HELD OUT"
