@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from diplosim.engine.model import DiplomacyModel
+from diplosim.engine.talks import window_reading
 from diplosim.io.errors import InputError
 from diplosim.results.tables import simulate
 from diplosim.scenario import Scenario, load_scenario
@@ -55,6 +57,55 @@ def test_ripeness_needs_a_full_hurting_stalemate_and_a_way_out(scenario: Scenari
     assert not talks.ripe(0.1)  # not hurting enough
     talks.history.extend([0.6 + 0.2 * (i % 2) for i in range(window)])
     assert not talks.ripe(0.1)  # swinging more than the band: not a stalemate
+
+
+@pytest.mark.parametrize("newest", [0, 1, 2])
+def test_a_window_reads_its_level_and_change_by_hand(newest: int) -> None:
+    """The window 0.6, 0.9, 0.75 (oldest first) laid in a ring with its newest value at
+    ``newest``: per step its lowest value 0.6 and range 0.3; in calendar time its trapezoid
+    average (0.6/2 + 0.9 + 0.75/2) / 2 = 0.7875 and net change |0.75 - 0.6| = 0.15."""
+    ordered = np.array([0.6, 0.9, 0.75])
+    ring = np.roll(ordered, newest + 1)
+    assert ring[newest] == 0.75
+    assert window_reading(ring, newest, calendar=False) == pytest.approx((0.6, 0.3))
+    assert window_reading(ring, newest, calendar=True) == pytest.approx((0.7875, 0.15))
+
+
+def test_in_calendar_time_ripeness_reads_the_average_and_the_net_change() -> None:
+    """rates per year: the window holds window + 1 values (its ends a window apart); a dip
+    below ``hurting`` inside it, or a swing wider than ``band`` that comes back, does not
+    undo a hurting stalemate (per step both would)."""
+    case = load_scenario(ROOT / "tests" / "data" / "calendar_rates.yaml")
+    talks = DiplomacyModel(case, rng=1).talks
+    assert talks is not None
+    r = case.spec.negotiation.ripeness  # type: ignore[union-attr]  # hurting .55, band .2
+    n = talks.dynamics.window + 1
+    assert talks.history.maxlen == n == 7
+    talks.history.extend([0.7] * (n - 1))
+    assert not talks.ripe(0.1)  # not full yet
+    talks.history.append(0.7)
+    assert talks.ripe(r.way_out)
+    assert not talks.ripe(r.way_out + 0.01)
+    talks.history.extend([0.7, 0.5, 0.95, 0.7, 0.7, 0.7, 0.7])  # a dip and a swing inside
+    assert talks.ripe(0.1)
+    talks.history.extend([0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.95])  # net change 0.25 > band
+    assert not talks.ripe(0.1)
+    talks.history.extend([0.5] * 7)  # average below hurting
+    assert not talks.ripe(0.1)
+
+
+def test_in_calendar_time_talks_play_the_rounds_of_the_step_they_open() -> None:
+    """In quarters (six rounds a step) most sessions end in the step they open; per step a
+    session plays from the step after its opening."""
+    case = load_scenario(ROOT / "tests" / "data" / "calendar_rates.yaml",
+                         {"time_unit": "quarter", "steps": 40})
+    talks = pd.concat([simulate(case, rng=s).talks for s in range(10)])
+    assert len(talks)
+    assert (talks["ended"] == talks["opened"]).mean() > 0.5
+    per_step = pd.concat([simulate(load_scenario(TRANSFER), rng=s).talks for s in range(3)])
+    ended = per_step.dropna(subset=["ended"])
+    assert len(ended)
+    assert (ended["ended"] > ended["opened"]).all()
 
 
 def test_reservations_shift_with_power_and_harden_with_misperception(

@@ -212,6 +212,54 @@ channels:
     assert fell == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / 20000))
 
 
+def calendar(text: str, unit: str = "quarter") -> str:
+    """The scenario ``text`` with rates per year in steps of ``unit``."""
+    return text.replace("name: unit\n", f"name: unit\ntime_unit: {unit}\nstart: 2000-01-01\n"
+                        "rates: per_year\n", 1)
+
+
+def test_in_calendar_time_a_deterministic_channel_falls_as_far_as_its_thresholds_allow() -> None:
+    """noise 0 is an infinite hazard above a threshold: the fall takes no time, so a quarter
+    goes as far as thresholds allow (per step: one level a step, as above)."""
+    ch = ladder_channels(calendar(LADDER))
+    seen = []
+    for t in (0.85, 0.85, 0.95, 0.2):
+        ch.step(np.array([t]))
+        seen.append(int(ch.level[0]))
+    # 0.85 is above close[3] = 0.7 and close[2] = 0.8, below close[1] = 0.9; 0.95 closes; at 0.2
+    # every reopen threshold is passed: back to the top in one step
+    assert seen == [1, 1, 0, 3]
+
+
+@pytest.mark.parametrize("unit", ["month", "quarter"])
+def test_in_calendar_time_moves_within_a_step_follow_the_poisson_law(unit: str) -> None:
+    """Equal close thresholds (excess e at every level): a constant per-year hazard
+    lambda = -log(1 - Phi(e / noise)), so the levels lost in a step of dt years are Poisson(lambda
+    dt), cut at the ladder's three levels. Closed form against 20,000 channels."""
+    text = calendar(head(5), unit) + """\
+actors:
+  generate: [{kind: d, tracks: ["1"], count: 1}]
+channels:
+  line:
+    track: "1"
+    ladder: [closed, low, mid, top]
+    close_threshold: [0.6, 0.6, 0.6]
+    reopen_threshold: [0.1, 0.1, 0.1]
+    noise: 0.1
+    generate: [{from: {kind: d}, to: {kind: d}, count: 20000}]
+"""
+    c = scenario_from_text(text, "poisson.yaml").compiled
+    ch = Channels(c, 0.0, np.random.default_rng(11))
+    ch.step(np.array([0.65]))
+    rate = -np.log1p(-ndtr((0.65 - 0.6) / 0.1)) * c.step.years
+    poisson = np.exp(-rate) * np.array([1, rate, rate**2 / 2])
+    expected = [*poisson, 1 - poisson.sum()]  # 0, 1, 2 and 3 levels lost
+    lost = 3 - ch.level
+    for k, p in enumerate(expected):
+        share = float(np.mean(lost == k))
+        assert share == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / 20000) + 1e-9), k
+
+
 # --- events on channels and governments -------------------------------------------------------
 
 EVENTS = head(14) + actors(

@@ -32,7 +32,7 @@ from diplosim.engine.events import LogEntry, Timeline
 from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.streams import Streams
-from diplosim.engine.talks import Now, Talks, ripe_window
+from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
@@ -203,8 +203,7 @@ class Batch:
                                                  [x.unofficial.size for _, x in active])
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
-        window = c.step.window
-        self._talks_window = np.zeros((window, len(active)))
+        self._talks_window = np.zeros((c.step.window_values, len(active)))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
@@ -282,10 +281,12 @@ class Batch:
         tension_now = self.tension.tension[self._talks_dyad]
         m = self.tension.misperception[self._talks_dyad]
         window = self._talks_window
-        window[(t - 1) % len(window)] = tension_now
+        newest = (t - 1) % len(window)
+        window[newest] = tension_now
         ripeness = self._talks[0][1].spec.ripeness  # one scenario: the same for all
-        ripe = (t >= len(window)) & ripe_window(ripeness, window.min(axis=0),
-                                                window.max(axis=0), m)
+        calendar = self.scenario.compiled.step.years is not None
+        level, change = window_reading(window, newest, calendar)
+        ripe = (t >= len(window)) & ripe_window(ripeness, level, change, m)
         for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(
                 self._talks, tension_now.tolist(), m.tolist(), open_direct.tolist(),
                 ripe.tolist(), share.tolist(), strict=True):

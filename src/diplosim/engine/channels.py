@@ -11,6 +11,12 @@ its ceiling, rises one level with probability p_up = Phi((reopen[k, l+1] - T_eff
 With noise 0 these are step functions (deterministic thresholds). Because reopen < close at every
 level, a channel has a band of tension where it stays put (hysteresis). Events set levels and
 ceilings (a ceiling of 0 is a funding cut or a ban; levels above a ceiling fall to it at once).
+
+Per step (``rates: per_step``) a channel moves at most one level. In calendar time (``per_year``)
+p is a probability per year, a constant hazard while tension holds over the step: a channel that
+moves spends the time the move took (:func:`~diplosim.scenario.rates.event_time`) and may move
+again, in the same direction, at the next level's hazard over what is left of the step — so a
+quarter lets a channel fall as far as thirteen weeks would.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from scipy.special import ndtr
 
 from diplosim.engine.streams import Streams
 from diplosim.scenario.compile import Compiled
-from diplosim.scenario.rates import hazards
+from diplosim.scenario.rates import event_time, hazards
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -80,6 +86,9 @@ class Channels:
         self.kind = c.channel_kind
         self.noise = kinds.noise[self.kind]
         self.exponent = c.step.hazard_exponent  # 1 with rates per step
+        # in calendar time, uniforms for the further moves a channel may make within a step
+        self.further = (int(kinds.top.max()) - 1 if c.step.years is not None and len(kinds.top)
+                        else 0)
         self.audience_cost_weight = audience_cost_weight
         self.set_audience_costs(c.audience_cost)
         self.access = 0.5 * (c.actor_access[c.channel_a] + c.actor_access[c.channel_b])
@@ -105,19 +114,61 @@ class Channels:
         self.shift = self.audience_cost_weight * mean_cost * (1.0 - secrecy)
 
     def step(self, tension: FloatArray) -> None:
-        """Move every channel at most one level, by the threshold/hazard rule."""
+        """Move every channel by the threshold/hazard rule: at most one level per step, or in
+        calendar time as many as the step's time allows (see the module's doc)."""
         if not len(self.level):
             return
         kinds = self.c.kinds
         t_eff = tension[self.c.channel_dyad] + self.shift
         lv = self.level
-        u = self.rng.random(lv.size, rows=2)  # always drawn: the stream does not depend on state
-        down = self._crosses(lv > 0, u[0], lambda i: t_eff[i] - kinds.close[self.kind[i], lv[i]])
-        up = ~down & self._crosses(
-            lv < self.ceiling, u[1],
-            lambda i: kinds.reopen[self.kind[i], np.minimum(lv[i] + 1, kinds.top[self.kind[i]])]
-            - t_eff[i])
+        # always drawn, two rows (and the further moves' rows): the stream does not depend on state
+        u = self.rng.random(lv.size, rows=2 + self.further)
+
+        def fall(i: Any) -> FloatArray:
+            excess: FloatArray = t_eff[i] - kinds.close[self.kind[i], lv[i]]
+            return excess
+
+        def rise(i: Any) -> FloatArray:
+            k = self.kind[i]
+            excess: FloatArray = kinds.reopen[k, np.minimum(lv[i] + 1, kinds.top[k])] - t_eff[i]
+            return excess
+
+        down = self._crosses(lv > 0, u[0], fall)
+        up = ~down & self._crosses(lv < self.ceiling, u[1], rise)
         self.level = lv - down + up
+        if self.further:
+            self._move_on(down, up, u, t_eff)
+
+    def _move_on(self, down: NDArray[np.bool_], up: NDArray[np.bool_], u: FloatArray,
+                 t_eff: FloatArray) -> None:
+        """Calendar time: channels that moved go on in the same direction while the step's time
+        lasts, each further move with the next level's hazard over the time left."""
+        for sign, moved, row in ((-1, down, 0), (1, up, 1)):
+            idx = np.flatnonzero(moved)
+            if not idx.size:
+                continue
+            p = self._per_year(idx, sign, t_eff, self.level[idx] - sign)
+            left = self.exponent - event_time(u[row, idx], p)
+            for row in range(2, 2 + self.further):
+                level = self.level[idx]
+                able = (left > 0) & ((level > 0) if sign < 0 else (level < self.ceiling[idx]))
+                idx, left = idx[able], left[able]
+                if not idx.size:
+                    break
+                p = self._per_year(idx, sign, t_eff, self.level[idx])
+                go = u[row, idx] < hazards(p, left)
+                idx, left = idx[go], left[go] - event_time(u[row, idx[go]], p[go])
+                self.level[idx] += sign
+
+    def _per_year(self, idx: IntArray, sign: int, t_eff: FloatArray,
+                  level: IntArray) -> FloatArray:
+        """The per-year probability of the next move (down when ``sign`` < 0) from ``level``."""
+        kinds, k = self.c.kinds, self.kind[idx]
+        if sign < 0:
+            excess = t_eff[idx] - kinds.close[k, level]
+        else:
+            excess = kinds.reopen[k, np.minimum(level + 1, kinds.top[k])] - t_eff[idx]
+        return crossing_probability(excess, self.noise[idx])
 
     def _crosses(self, able: NDArray[np.bool_], u: FloatArray,
                  excess: Callable[[Any], FloatArray]) -> NDArray[np.bool_]:

@@ -7,7 +7,8 @@ Rules (docs/model.md, section 3.5):
   back-channel. If all close, running talks are interrupted.
 - **Ripeness** (Zartman 2000): a mutually hurting stalemate — tension >= ``hurting`` over the last
   ``window`` steps, varying by at most ``band`` — and a perceived way out — the governments'
-  misperception <= ``way_out``.
+  misperception <= ``way_out``. With rates per year the window is read in calendar time: its
+  time-average >= ``hurting`` and its net change at most ``band`` (:func:`window_reading`).
 - **Power.** Each side's disagreement (reservation) value is shifted by its share of capability:
   ``r' = r + power_weight (share - 1/2)``; a time-dependent strategy concedes from its best deal
   down to r', so the stronger side concedes less.
@@ -67,11 +68,26 @@ class Now(NamedTuple):
     unofficial_open_share: float  # f of the durability hazard
 
 
-def ripe_window(r: RipenessSpec, low: Any, high: Any, misperception: Any) -> Any:
-    """Ripeness over a full tension window with these lowest and highest values: hurting
-    (``low >= hurting``), a stalemate (``high - low <= band``) and a way out
+def window_reading(window: NDArray[np.float64], newest: int,
+                   calendar: bool) -> tuple[Any, Any]:
+    """The (level, change) of a full tension window: its values along axis 0, a ring whose
+    newest value is at index ``newest`` (the oldest follows it). Per step: the lowest value and
+    the range (max - min). In calendar time (rates per year): the time-average over the window
+    (trapezoid rule over its ``len - 1`` steps) and the absolute net change between its two
+    ends — both depend on the calendar window, not on how many steps sample it."""
+    if not calendar:
+        low = window.min(axis=0)
+        return low, window.max(axis=0) - low
+    last, first = window[newest], window[(newest + 1) % len(window)]
+    mean = (window.sum(axis=0) - (first + last) / 2) / (len(window) - 1)
+    return mean, np.abs(last - first)
+
+
+def ripe_window(r: RipenessSpec, level: Any, change: Any, misperception: Any) -> Any:
+    """Ripeness from a window's (level, change) (:func:`window_reading`): hurting
+    (``level >= hurting``), a stalemate (``change <= band``) and a way out
     (``misperception <= way_out``). On numbers or, for a batch, on arrays."""
-    return (low >= r.hurting) & (high - low <= r.band) & (misperception <= r.way_out)
+    return (level >= r.hurting) & (change <= r.band) & (misperception <= r.way_out)
 
 
 class Talks:
@@ -95,7 +111,7 @@ class Talks:
         self.share = cap / cap.sum() if cap.sum() > 0 else np.full(len(cap), 0.5)
         self.weaker = int(np.argmin(cap))
         self.state_ids = tuple(c.state_ids[s] for s in neg.party_state)
-        self.history: deque[float] = deque(maxlen=self.dynamics.window)
+        self.history: deque[float] = deque(maxlen=self.dynamics.window_values)
         self.session: Session | None = None
         self.current: dict[str, Any] | None = None
         self.in_force: dict[str, Any] | None = None
@@ -105,8 +121,10 @@ class Talks:
     # -- rules ---------------------------------------------------------------------------
     def ripe(self, misperception: float) -> bool:
         h = self.history
-        return len(h) == h.maxlen and bool(
-            ripe_window(self.spec.ripeness, min(h), max(h), misperception))
+        if len(h) < self.dynamics.window_values:
+            return False
+        level, change = window_reading(np.array(h), len(h) - 1, self.dynamics.years is not None)
+        return bool(ripe_window(self.spec.ripeness, level, change, misperception))
 
     def reservations(self, misperception: float) -> NDArray[np.float64]:
         base = np.array([p.utility.reservation for p in self.neg.plan.parties])
@@ -180,15 +198,23 @@ class Talks:
             if not channel_open:
                 log += self._finish(t, tension, "interrupted")
             else:
-                for _ in range(self.rounds(t)):
-                    self.session.step()
-                    if self.session.done:
-                        break
-                if self.session.done:
-                    log += self._finish(t, tension, str(self.session.result().reason))
+                log += self._play(t, tension)
         elif t >= self.cooldown_until and channel_open and now.ripe:
             log.append(self._open(t, tension_now, m))
+            if self.dynamics.years is not None:  # calendar time: this step's rounds are played
+                log += self._play(t, tension)
         return log
+
+    def _play(self, t: int, tension: Tension) -> list[LogEntry]:
+        """The rounds of step ``t``; the talks' end if the session ends."""
+        assert self.session is not None
+        for _ in range(self.rounds(t)):
+            self.session.step()
+            if self.session.done:
+                break
+        if self.session.done:
+            return self._finish(t, tension, str(self.session.result().reason))
+        return []
 
     def _open(self, t: int, tension_now: float, m: float) -> LogEntry:
         plan = self.neg.plan

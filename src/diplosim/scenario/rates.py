@@ -63,10 +63,19 @@ def hazard(p: float, years: float) -> float:
     return float(hazards(np.float64(p), years))
 
 
-def hazards(p: FloatArray | np.float64, years: float) -> FloatArray:
-    """:func:`hazard` of many probabilities at once: ``1 - (1 - p) ** years`` (1 where p is 1)."""
-    with np.errstate(divide="ignore"):
+def hazards(p: FloatArray | np.float64, years: float | FloatArray) -> FloatArray:
+    """:func:`hazard` of many probabilities at once: ``1 - (1 - p) ** years`` (1 where p is 1);
+    ``years`` one length or one per probability."""
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(-np.expm1(years * np.log1p(-p)), dtype=np.float64)
+
+
+def event_time(u: FloatArray, p: FloatArray) -> FloatArray:
+    """When, in years, an event of constant hazard (probability ``p`` per year) happened, given
+    the uniform ``u`` that decided it happened within a step (``u < hazards(p, years)``):
+    ``log(1 - u) / log(1 - p)``, the inverse of :func:`hazards` in its time (0 where p is 1)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.log1p(-u) / np.log1p(-p), dtype=np.float64)
 
 
 def rounds_in_step(step: int, per_year: float, years: float) -> int:
@@ -88,6 +97,12 @@ class StepDynamics:
     tension: TensionSpec
     window: int = 1  # the ripeness window, in steps
     cooldown: int = 0  # the cooldown between talks, in steps
+
+    @property
+    def window_values(self) -> int:
+        """Tension values the ripeness window holds: one per step of the window; in calendar
+        time one more, so that its two ends are ``window`` steps apart."""
+        return self.window if self.years is None else self.window + 1
 
     @property
     def hazard_exponent(self) -> float:

@@ -133,7 +133,9 @@ class ChannelKindSpec(Strict):
     Level 0 is closed. A channel at level l > 0 falls one level in a step with probability
     Phi((T - close_threshold[l]) / noise) and one below its ceiling rises with probability
     Phi((reopen_threshold[l+1] - T) / noise), T being the dyad's tension shifted by audience
-    costs; with ``noise: 0`` both are deterministic threshold rules (see docs/model.md).
+    costs; with ``noise: 0`` both are deterministic threshold rules (see docs/model.md). With
+    ``rates: per_year`` these are probabilities per year and a channel may move several levels
+    in one step, as far as the step's time allows (docs/model.md, section 3.3).
     """
 
     track: str = Field(description="A track id of the scenario's taxonomy.")
