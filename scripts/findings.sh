@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(closure_continuity track2_agreement track2_agreement_posterior power_durability)
+[ ${#names[@]} -gt 0 ] || names=(closure_continuity closure_continuity_shared closure_continuity_posterior track2_agreement track2_agreement_posterior power_durability power_durability_shared power_durability_posterior)
 for name in "${names[@]}"; do
   out="results/$name"
   if [ -e "$out/provenance.json" ]; then
