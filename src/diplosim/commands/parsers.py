@@ -142,7 +142,7 @@ def calibrate(sub: Subparsers) -> None:
     j.add_argument("--loco", action="store_true",
                    help="leave one case out, for each case in turn (resumable fold by fold)")
     f.add_argument("--max-simulations", type=int, default=None, metavar="N",
-                   help="stop a fit after N simulations in all (a budget per fit; default 3000 "
+                   help="stop a fit after N simulations in all (a budget per fit; default 2000 "
                    "with --joint, 600 per fold with --loco, none with --fit)")
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 
