@@ -118,23 +118,14 @@ class Channels:
         calendar time as many as the step's time allows (see the module's doc)."""
         if not len(self.level):
             return
-        kinds = self.c.kinds
         t_eff = tension[self.c.channel_dyad] + self.shift
         lv = self.level
         # always drawn, two rows (and the further moves' rows): the stream does not depend on state
         u = self.rng.random(lv.size, rows=2 + self.further)
 
-        def fall(i: Any) -> FloatArray:
-            excess: FloatArray = t_eff[i] - kinds.close[self.kind[i], lv[i]]
-            return excess
-
-        def rise(i: Any) -> FloatArray:
-            k = self.kind[i]
-            excess: FloatArray = kinds.reopen[k, np.minimum(lv[i] + 1, kinds.top[k])] - t_eff[i]
-            return excess
-
-        down = self._crosses(lv > 0, u[0], fall)
-        up = ~down & self._crosses(lv < self.ceiling, u[1], rise)
+        down = self._crosses(lv > 0, u[0], lambda i: self._excess(i, -1, t_eff, lv[i]))
+        up = ~down & self._crosses(lv < self.ceiling, u[1],
+                                   lambda i: self._excess(i, 1, t_eff, lv[i]))
         self.level = lv - down + up
         if self.further:
             self._move_on(down, up, u, t_eff)
@@ -143,12 +134,12 @@ class Channels:
                  t_eff: FloatArray) -> None:
         """Calendar time: channels that moved go on in the same direction while the step's time
         lasts, each further move with the next level's hazard over the time left."""
-        for sign, moved, row in ((-1, down, 0), (1, up, 1)):
+        for sign, moved, first_row in ((-1, down, 0), (1, up, 1)):
             idx = np.flatnonzero(moved)
             if not idx.size:
                 continue
             p = self._per_year(idx, sign, t_eff, self.level[idx] - sign)
-            left = self.exponent - event_time(u[row, idx], p)
+            left = self.exponent - event_time(u[first_row, idx], p)
             for row in range(2, 2 + self.further):
                 level = self.level[idx]
                 able = (left > 0) & ((level > 0) if sign < 0 else (level < self.ceiling[idx]))
@@ -160,15 +151,21 @@ class Channels:
                 idx, left = idx[go], left[go] - event_time(u[row, idx[go]], p[go])
                 self.level[idx] += sign
 
-    def _per_year(self, idx: IntArray, sign: int, t_eff: FloatArray,
-                  level: IntArray) -> FloatArray:
-        """The per-year probability of the next move (down when ``sign`` < 0) from ``level``."""
+    def _excess(self, idx: Any, sign: int, t_eff: FloatArray, level: IntArray) -> FloatArray:
+        """How far tension is past the threshold of the next move from ``level`` (down when
+        ``sign`` < 0: above the close threshold; up: below the next level's reopen threshold)."""
         kinds, k = self.c.kinds, self.kind[idx]
+        excess: FloatArray
         if sign < 0:
             excess = t_eff[idx] - kinds.close[k, level]
         else:
             excess = kinds.reopen[k, np.minimum(level + 1, kinds.top[k])] - t_eff[idx]
-        return crossing_probability(excess, self.noise[idx])
+        return excess
+
+    def _per_year(self, idx: IntArray, sign: int, t_eff: FloatArray,
+                  level: IntArray) -> FloatArray:
+        """The per-year probability of the next move (down when ``sign`` < 0) from ``level``."""
+        return crossing_probability(self._excess(idx, sign, t_eff, level), self.noise[idx])
 
     def _crosses(self, able: NDArray[np.bool_], u: FloatArray,
                  excess: Callable[[Any], FloatArray]) -> NDArray[np.bool_]:
