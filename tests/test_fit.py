@@ -89,7 +89,7 @@ def test_the_fit_recovers_known_parameters_from_synthetic_data(tmp_path: Path) -
     priors = (Prior("tension.baseline", 0.1, 0.9), Prior("tension.drift", 0.003, 0.3, "loguniform"),
               Prior("tension.regime_change", 1e-4, 0.03, "loguniform"))
     fit = run_fit(template, synthetic, follow, tmp_path / "abc.db", priors=priors,
-                  population=150, generations=8, episodes=300, seed=5, backend="process",
+                  population=100, generations=6, episodes=300, seed=5, backend="process",
                   workers=2)
     intervals = fit.intervals(0.9)
     for path, value in truth.items():

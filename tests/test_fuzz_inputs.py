@@ -234,8 +234,11 @@ def test_fuzzed_text_gives_only_input_errors(loader: str) -> None:
     assert stats["refused"] > 0
 
 
+AT_SCALE = int(os.environ.get("DIPLOSIM_FUZZ_CASES", "2500"))  # per loader; CI's budget
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("loader", sorted(LOADERS))
 def test_fuzzed_text_at_scale(loader: str) -> None:
-    stats = fuzz(loader, 10_000)
-    assert stats["cases"] >= 5_000  # hypothesis may stop early only when the space runs out
+    stats = fuzz(loader, AT_SCALE)
+    assert stats["cases"] >= AT_SCALE // 2  # hypothesis stops early only when the space runs out

@@ -137,7 +137,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-JOINT = [sys.executable, "-m", "diplosim", *TINY[:-4], "--generations", "3"]
+JOINT = [sys.executable, "-m", "diplosim", *TINY]  # two generations: cut in the second
 
 
 @pytest.fixture(scope="module")
@@ -202,13 +202,13 @@ def test_the_study_runs_every_fold_and_resumes_fold_by_fold(tmp_path: Path,
 def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_path: Path
                                                                          ) -> None:
     """Synthetic cases: each case's first agreement is what the model gives, with known values
-    of the set, in the median of 16 replications; fitting two shared values to four such cases
-    (cases where the truth gives every replication an agreement), each 90% interval covers the
-    truth and is narrower than its prior."""
+    of the set, in the median of 16 replications; fitting two shared values to three such cases
+    (cases where the truth gives every replication an agreement, and the quickest to simulate),
+    each 90% interval covers the truth and is narrower than its prior."""
     truth = {"parameters.tension.misperception.learning": 4.0,
              "parameters.negotiation.ripeness.way_out": 0.45}
-    names = ("oslo_1993", "india_pakistan", "northern_ireland_nine_tracks", "us_iran")
-    model = JointModel("pooled", names, reps=6)
+    names = ("oslo_1993", "india_pakistan", "us_iran")
+    model = JointModel("pooled", names, reps=4)
     targets = {}
     for k, name in enumerate(names):
         runs = model.simulate_case(name, truth, replication_seeds(100 + k, 16))
@@ -222,8 +222,8 @@ def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_pat
     priors = (Prior("parameters.tension.misperception.learning", 0.3, 30.0, "loguniform"),
               Prior("parameters.negotiation.ripeness.way_out", 0.2, 0.8))
     fit = run_abc(model, model.zero(), joint_distance, tmp_path / "abc.db", priors=priors,
-                  population=50, generations=5, seed=3, backend="process", workers=2,
-                  max_simulations=1500, progress=False)
+                  population=40, generations=4, seed=3, backend="process", workers=2,
+                  max_simulations=600, progress=False)
     intervals = fit.intervals(0.9)
     for path, value in truth.items():
         lo, hi = intervals[path]

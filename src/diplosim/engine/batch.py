@@ -284,7 +284,7 @@ class Batch:
         newest = (t - 1) % len(window)
         window[newest] = tension_now
         ripeness = self._talks[0][1].spec.ripeness  # one scenario: the same for all
-        calendar = self.scenario.compiled.step.years is not None
+        calendar = self.scenario.compiled.step.calendar
         level, change = window_reading(window, newest, calendar)
         ripe = (t >= len(window)) & ripe_window(ripeness, level, change, m)
         for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(

@@ -87,7 +87,7 @@ class Channels:
         self.noise = kinds.noise[self.kind]
         self.exponent = c.step.hazard_exponent  # 1 with rates per step
         # in calendar time, uniforms for the further moves a channel may make within a step
-        self.further = (int(kinds.top.max()) - 1 if c.step.years is not None and len(kinds.top)
+        self.further = (int(kinds.top.max()) - 1 if c.step.calendar and len(kinds.top)
                         else 0)
         self.audience_cost_weight = audience_cost_weight
         self.set_audience_costs(c.audience_cost)

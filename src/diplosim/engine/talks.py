@@ -123,7 +123,7 @@ class Talks:
         h = self.history
         if len(h) < self.dynamics.window_values:
             return False
-        level, change = window_reading(np.array(h), len(h) - 1, self.dynamics.years is not None)
+        level, change = window_reading(np.array(h), len(h) - 1, self.dynamics.calendar)
         return bool(ripe_window(self.spec.ripeness, level, change, misperception))
 
     def reservations(self, misperception: float) -> NDArray[np.float64]:
@@ -201,7 +201,7 @@ class Talks:
                 log += self._play(t, tension)
         elif t >= self.cooldown_until and channel_open and now.ripe:
             log.append(self._open(t, tension_now, m))
-            if self.dynamics.years is not None:  # calendar time: this step's rounds are played
+            if self.dynamics.calendar:  # calendar time: this step's rounds are played
                 log += self._play(t, tension)
         return log
 

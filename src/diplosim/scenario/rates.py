@@ -99,10 +99,15 @@ class StepDynamics:
     cooldown: int = 0  # the cooldown between talks, in steps
 
     @property
+    def calendar(self) -> bool:
+        """True when the rates are per year: the step is a length of calendar time."""
+        return self.years is not None
+
+    @property
     def window_values(self) -> int:
         """Tension values the ripeness window holds: one per step of the window; in calendar
         time one more, so that its two ends are ``window`` steps apart."""
-        return self.window if self.years is None else self.window + 1
+        return self.window + 1 if self.calendar else self.window
 
     @property
     def hazard_exponent(self) -> float:
