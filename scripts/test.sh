@@ -2,8 +2,8 @@
 # Set everything up (first time) and run the checks: ruff, mypy (strict), import-linter (the
 # layering) and the test suite.
 #   scripts/test.sh              the default suite (a few minutes)
-#   scripts/test.sh --slow       also the tests marked slow (fuzzing at 2,500 cases per loader, long sweeps);
-#                                this is what CI runs
+#   scripts/test.sh --slow       also the tests marked slow (fuzzing at 2,500 cases per loader,
+#                                long sweeps, recovery fits); this is what CI runs
 #   scripts/test.sh --python 3.13  the same on another supported Python (its own .venv-3.13)
 # Other arguments go to pytest, e.g. scripts/test.sh -k scenario -x
 set -euo pipefail

@@ -418,10 +418,12 @@ def test_steps_and_missing_files_name_where_the_problem_came_from(
         load_scenario(FLAGSHIP, {"steps": -1}, {"steps": "--steps"})
     typo = ROOT / "scenarios" / "mision_closure.yaml"
     assert main(["validate", str(typo)]) == 2
-    assert f"did you mean {FLAGSHIP}" in capsys.readouterr().err  # the closest name first
+    shared = FLAGSHIP.with_name("mission_closure_shared.yaml")
+    assert f"did you mean {FLAGSHIP} or {shared}?" in capsys.readouterr().err  # closest first
     monkeypatch.chdir(ROOT)
     assert main(["validate", "scenarios/mision_closure.yaml"]) == 2
-    assert "did you mean scenarios/mission_closure.yaml" in capsys.readouterr().err
+    assert ("did you mean scenarios/mission_closure.yaml or scenarios/mission_closure_shared.yaml?"
+            in capsys.readouterr().err)
 
 
 def test_set_values_are_read_within_the_same_limits() -> None:
