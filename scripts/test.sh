@@ -5,10 +5,11 @@
 #   scripts/test.sh --slow       also the tests marked slow (fuzzing at 2,500 cases per loader,
 #                                long sweeps, recovery fits); this is what CI runs
 #   scripts/test.sh --python 3.13  the same on another supported Python (its own .venv-3.13)
-# Other arguments go to pytest, e.g. scripts/test.sh -k scenario -x
+# The tests run on every core (pytest-xdist, -n auto); other arguments go to pytest and come
+# after, e.g. scripts/test.sh -k scenario -x, or -n 0 for one process (pdb, -s)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-args=()
+args=(-n auto --dist worksteal)
 version=""
 while [ $# -gt 0 ]; do
   case "$1" in
