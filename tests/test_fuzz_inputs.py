@@ -214,7 +214,7 @@ def fuzz(loader: str, cases: int, chunk: int = 1_000) -> dict[str, float]:
 
     for k in range(-(-cases // chunk)):
         n = min(chunk, cases - k * chunk)
-        run = settings(max_examples=n, deadline=None, database=None,
+        run = settings(max_examples=n, database=None,
                        suppress_health_check=list(HealthCheck))(given(documents(base))(case))
         seed(k)(run)()
     ordered = sorted(seconds)

@@ -235,7 +235,7 @@ ODD_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=st.sampled_from(range(len(DOCS))), pick=st.integers(0, 10**6),
        action=st.sampled_from(["delete", "replace", "inject"]), value=ODD_VALUES)
 def test_mutated_scenarios_never_crash(doc: int, pick: int, action: str, value: Any) -> None:
@@ -273,7 +273,7 @@ def test_error_messages_do_not_mention_internal_names() -> None:
 TEXTS = [p.read_text() for p in SCENARIOS] + [GOOD]
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)
 @given(doc=st.sampled_from(range(len(TEXTS))), pick=st.integers(0, 10**6),
        action=st.sampled_from(["drop_line", "repeat_line", "insert", "truncate", "indent"]),
        junk=st.text(alphabet=":-[]{}!&*#|>'\" \t\nabc019.", max_size=8))

@@ -696,7 +696,7 @@ def test_all_pairs_redundancy_of_many_states_matches_networkx(
 
 
 @given(st.integers(3, 12), st.integers(0, 10_000), st.floats(0.1, 0.9))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 def test_flow_equivalent_tree_gives_every_minimum_cut(n: int, seed: int, density: float) -> None:
     import networkx as nx
     from scipy.sparse import csr_matrix
@@ -758,7 +758,7 @@ def test_trivial_cuts_are_certified_without_a_flow_and_others_are_not(
 
 
 @given(st.integers(3, 12), st.integers(0, 10_000), st.floats(0.1, 1.0), st.booleans())
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 def test_short_path_flow_never_exceeds_the_maximum_flow(n: int, seed: int, density: float,
                                                         small: bool) -> None:
     """The certificate's bound is a feasible flow: never above networkx's maximum flow, with or

@@ -168,7 +168,7 @@ def test_guided_chunks_cover_every_run_and_shrink_towards_the_end(remaining: int
     assert list(chunk_sizes(7, 2, fixed=3)) == [3, 3, 3]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(st.integers(1, 120), min_size=1, max_size=12), st.integers(1, 16),
        st.integers(1, 40))
 def test_chunks_by_point_keep_batches_large(points: list[int], workers: int, least: int) -> None:

@@ -71,7 +71,7 @@ def test_rubinstein_second_party_proposing_first(d1: float, d2: float) -> None:
     d1=st.floats(0.05, 0.99),
     d2=st.floats(0.05, 0.99),
 )
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 def test_rubinstein_any_discounts(d1: float, d2: float) -> None:
     res = run_alternating_offers(PIE, pie_parties(d1, d2), deadline=5, rng=np.random.default_rng(0))
     assert res.rounds == 1
@@ -145,7 +145,7 @@ def test_zeuthen_ends_at_the_nash_product_maximiser_on_generated_deal_sets() -> 
 
 
 @given(seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 def test_zeuthen_nash_property(seed: int) -> None:
     rng = np.random.default_rng(seed)
     space, parties = random_discrete_problem(rng)

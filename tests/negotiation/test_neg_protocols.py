@@ -332,7 +332,7 @@ def make(kind: ProtocolKind, space: OutcomeSpace, parties: list[Party], deadline
 
 
 @given(problems())
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
 def test_outcomes_are_rational_bounded_and_reproducible(
     problem: tuple[ProtocolKind, OutcomeSpace, list[Party], int, int],
 ) -> None:

@@ -97,7 +97,7 @@ def test_presets() -> None:
     boulware_first=st.booleans(),
     resolution=st.sampled_from([101, 1001]),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 def test_boulware_beats_conceder_when_they_agree(
     deadline: int, e_b: float, e_c: float, boulware_first: bool, resolution: int
 ) -> None:
