@@ -155,3 +155,30 @@ def test_every_shipped_set_is_complete() -> None:
                 cur = cur[part]
             assert isinstance(cur, int | float), (name, path)
         assert pset["shocks"], name
+
+
+@pytest.mark.parametrize(("replace", "by", "where"), [
+    ("events:\n  - {at: 2000-03-01, type: shock, dyad: [A, B], kind: crisis, label: a crisis}",
+     "events: true", "line 21: events: must be a list of events"),
+    ("events:\n  - {at: 2000-03-01, type: shock, dyad: [A, B], kind: crisis, label: a crisis}",
+     "events: 5", "line 21: events: must be a list of events"),
+    ("tension:\n  initial: 0.4\n  baseline: 0.4\n", "tension: 5\n",
+     "line 17: tension: must be a mapping"),
+    ("tension:\n  initial: 0.4\n  baseline: 0.4\n",
+     "tension:\n  initial: 0.4\n  misperception: [1, 2]\n",
+     "line 19: tension.misperception: must be a mapping"),
+])
+def test_a_section_of_the_wrong_shape_is_located_before_the_set_is_merged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], replace: str, by: str,
+        where: str) -> None:
+    """A file naming a set whose events are not a list (or whose sections holding shared
+    values are not mappings) is an input error, exit 2, never an internal error (the fuzzer
+    found ``events: true`` ending in a TypeError)."""
+    text = case()
+    assert replace in text
+    path = tmp_path / "case.yaml"
+    path.write_text(text.replace(replace, by))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert where in err
+    assert "internal error" not in err and "Traceback" not in err

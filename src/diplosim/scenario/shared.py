@@ -155,6 +155,7 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                                 line=lines.get("parameters"), value=name,
                                 allowed=", ".join(available()))
     pset = parameter_set(name, set_overrides, source, lines.get("parameters"))
+    _check_sections(data, source, lines)
     reasons = data.get("case_specific") or {}
     if not isinstance(reasons, dict):
         reasons = {}  # the schema says what case_specific must be
@@ -210,6 +211,33 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
     if problems:
         raise InputError(problems, source=source)
     return out
+
+
+def _check_sections(data: Mapping[str, Any], source: str, lines: Mapping[str, int]) -> None:
+    """The sections the merge reads have the shape it reads them with (``events`` a list, the
+    sections holding shared values mappings): checked before they are read, located."""
+    problems: list[Problem] = []
+    events = data.get("events")
+    if events is not None and not isinstance(events, list):
+        problems.append(Problem("must be a list of events", path="events",
+                                line=lines.get("events"), value=events, has_value=True,
+                                allowed="a list (events: [...]), or leave events out"))
+    sections = sorted({p.rpartition(".")[0] for p in SHARED_PATHS})
+    for section in sections:
+        parts = section.split(".")
+        for depth in range(1, len(parts) + 1):
+            path = ".".join(parts[:depth])
+            present, value = _get(data, path)
+            if not present or value is None or isinstance(value, dict):
+                continue
+            if any(p.path == path for p in problems):
+                break
+            problems.append(Problem("must be a mapping", path=path, line=lines.get(path),
+                                    value=value, has_value=True,
+                                    allowed="a mapping of field: value"))
+            break
+    if problems:
+        raise InputError(problems, source=source)
 
 
 def _is_shock_magnitude(data: Mapping[str, Any], path: str) -> bool:
