@@ -18,6 +18,7 @@ from diplosim.experiment.design import run_seed
 from diplosim.experiment.outcomes import compute_outcomes
 from diplosim.experiment.runner import Chunk, RunContext, RunSpec, run_chunk, simulate_outcomes
 from diplosim.experiment.spec import OutcomeSpec
+from diplosim.io.errors import InputError
 from diplosim.results.replicate import replication_seeds
 from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
 from diplosim.scenario import load_scenario
@@ -140,3 +141,80 @@ def test_streams_refuse_another_call_while_numbers_drawn_ahead_wait() -> None:
         s.random(6)
     with pytest.raises(RuntimeError, match="one kind of call"):
         s.beta(np.ones(2), np.ones(2), np.array([0, 3]))
+
+
+# Per-replication values: each replication of a batch under its own numbers (a posterior's draw,
+# a sweep's design point, a fit's particle) equals the single run of its own scenario exactly.
+VARIED = {
+    "oslo_1993": [  # talks: the set's dynamics, ripeness, talks, channels, actors, states
+        {},
+        {"parameters.tension.drift": 1.5, "parameters.tension.noise": 0.08,
+         "parameters.negotiation.ripeness.way_out": 0.6,
+         "parameters.negotiation.ripeness.hurting": 0.3, "parameters.negotiation.cooldown": 0.1,
+         "parameters.tension.audience_cost_weight": 0.4},
+        {"channels.oslo_track1.close_threshold": 0.6, "channels.oslo_track1.reopen_threshold": 0.5,
+         "channels.fafo_track2.perception_effect": 6.0, "channels.oslo_track15.capacity": 0.2,
+         "actors.list.0.access": 0.6, "actors.list.3.openness": 0.1},
+        {"states.0.capability": 0.5, "states.1.hawkishness": 0.9, "states.0.audience_cost": 0.1,
+         "negotiation.session.parties.0.reservation": 0.6,
+         "parameters.negotiation.power_weight": 0.8, "tension.initial": 0.4,
+         "parameters.tension.misperception.transfer": 25.0},
+    ],
+    "us_cuba": [  # missions, dated shocks by kind, durability
+        {},
+        {"parameters.shocks.crisis": 0.6, "parameters.shocks.attack": 0.05,
+         "parameters.tension.deescalation": 4.0,
+         "parameters.negotiation.durability.base_hazard": 0.5},
+        {"parameters.tension.misperception.learning": 0.2, "tension.baseline": 0.2,
+         "parameters.negotiation.ripeness.band": 0.01},
+    ],
+    "us_ruptures": [  # per-step rates, drawn baselines, regime changes
+        {"steps": 240},
+        {"steps": 240, "tension.baseline_concentration": 40.0, "tension.regime_change": 0.05,
+         "tension.drift": 0.3, "channels.mission.close_threshold.1": 0.5},
+        {"steps": 240, "tension.noise": 0.01, "tension.baseline": 0.8},
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIED))
+def test_each_replication_under_its_own_values_equals_its_single_run(name: str) -> None:
+    base = load_scenario(ROOT / "scenarios" / f"{name}.yaml", VARIED[name][0])
+    variants = [base.with_overrides(o) for o in VARIED[name]]
+    seeds = replication_seeds(11, len(variants))
+    batch = Batch(base, seeds, variants)
+    batch.run()
+    tables = []
+    for r, (seed, variant) in enumerate(zip(seeds, variants, strict=True)):
+        single = simulate(variant, rng=seed)
+        got = collect(batch.replication(r), seed=seed)
+        for table in TABLES:
+            pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
+                                          check_exact=True, obj=f"{name} {r} {table}")
+        tables.append(got)
+    # the values matter: each replication's run differs from the first's
+    for r in range(1, len(variants)):
+        assert not tables[r].dyads["tension"].equals(tables[0].dyads["tension"]), r
+    if name == "oslo_1993":  # which channels move and whether talks agree change with them
+        agreed = [bool(t.summary["agreements"].sum()) for t in tables]
+        assert len(set(agreed)) == 2, agreed
+        changes = [len(t.level_changes) for t in tables]
+        assert len(set(changes)) > 1, changes
+
+
+def test_replications_of_another_structure_get_a_batch_of_their_own() -> None:
+    from diplosim.engine.batch import group_by_structure
+
+    base = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
+    numbers = base.with_overrides({"parameters.tension.noise": 0.1})
+    other = base.with_overrides({"parameters.tension.noise": 0.0})  # draws no tension noise
+    fewer = base.with_overrides({"actors.list.1.access": 0.6})  # now reaches its government
+    with pytest.raises(InputError, match="replication 1 differs from the batch's scenario"):
+        Batch(base, [1, 2], [base, other])
+    variants = [base, other, numbers, fewer, base]
+    assert group_by_structure(variants) == [[0, 2, 4], [1], [3]]
+    seeds = replication_seeds(5, len(variants))
+    many = simulate_many(base, seeds, variants=variants)
+    for seed, variant, got in zip(seeds, variants, many, strict=True):
+        pd.testing.assert_frame_equal(simulate(variant, rng=seed).dyads, got.dyads,
+                                      check_exact=True)

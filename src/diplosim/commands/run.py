@@ -106,16 +106,12 @@ def run_command(args: argparse.Namespace) -> int:
 def _under_posterior(scenario: Scenario, posterior: Posterior,
                      seeds: list[np.random.SeedSequence], particles: list[int],
                      progress: Progress) -> list[RunResult]:
-    """Each replication under its particle's values; the replications that drew the same
-    particle run as one batch (each still its single run)."""
-    results: dict[int, RunResult] = {}
-    for particle in dict.fromkeys(particles):
-        reps = [r for r, k in enumerate(particles) if k == particle]
-        drawn = posterior.scenario_for(scenario, particle)
-        for r, result in zip(reps, simulate_many(drawn, [seeds[r] for r in reps]), strict=True):
-            results[r] = result
-        progress.update(len(reps))
-    return [results[r] for r in range(len(seeds))]
+    """Each replication under its particle's values, the draws on the batch axis: one batch
+    holds replications of different particles (each still its single run; particles that
+    change the scenario's structure get batches of their own)."""
+    drawn = {k: posterior.scenario_for(scenario, k) for k in dict.fromkeys(particles)}
+    return simulate_many(scenario, seeds, on_batch=progress.update,
+                         variants=[drawn[k] for k in particles])
 
 
 def _draw(out: Path) -> list[Path]:

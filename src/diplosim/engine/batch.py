@@ -21,7 +21,8 @@ all replications, so equal to single runs in distribution only, and no talks or 
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,12 +34,13 @@ from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.streams import Streams
 from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
-from diplosim.engine.tension import Tension
+from diplosim.engine.tension import Tension, TensionRates
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
-from diplosim.scenario.compile import Compiled, CompiledEvent
+from diplosim.scenario.compile import Compiled, CompiledEvent, KindTable
 from diplosim.scenario.schema import EventType
 
+FloatArray = NDArray[np.float64]
 STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
 
 
@@ -51,40 +53,166 @@ def _tile_index(index: NDArray[np.int64], size: int, reps: int) -> NDArray[np.in
 
 def tile(c: Compiled, reps: int) -> Compiled:
     """The compiled scenario ``c`` repeated ``reps`` times, as independent copies."""
+    return stack([c] * reps)
+
+
+def stack(cs: Sequence[Compiled]) -> Compiled:
+    """The compiled scenarios ``cs``, of one structure (:func:`structure`), laid side by side:
+    replication ``r`` owns the r-th block of every array, with ``cs[r]``'s values — its
+    channel kinds too (the kind table holds each replication's kinds in turn)."""
+    c, reps = cs[0], len(cs)
     n_states, n_dyads, n_actors = len(c.state_ids), len(c.dyad_labels), len(c.actor_ids)
-    n_channels = c.n_channels
+    n_channels, n_kinds = c.n_channels, len(c.kinds.names)
+    same = all(x is c for x in cs)
 
-    def rep(a: NDArray[Any]) -> NDArray[Any]:
-        return np.tile(a, reps)
+    def cat(name: str, table: Any = None) -> NDArray[Any]:
+        parts = [getattr(table(x) if table else x, name) for x in (cs[:1] if same else cs)]
+        out: NDArray[Any] = np.tile(parts[0], (reps,) + (1,) * (parts[0].ndim - 1)) if same \
+            else np.concatenate(parts)
+        return out
 
+    def kinds_of(x: Compiled) -> KindTable:
+        return x.kinds
+
+    k = c.kinds
+    kinds = k if same else replace(
+        k, names=k.names * reps, track=k.track * reps, ladders=k.ladders * reps,
+        top=cat("top", kinds_of), formal=cat("formal", kinds_of),
+        mission=cat("mission", kinds_of), close=cat("close", kinds_of),
+        reopen=cat("reopen", kinds_of), capacity=cat("capacity", kinds_of),
+        noise=cat("noise", kinds_of), secrecy=cat("secrecy", kinds_of),
+        tension_effect=cat("tension_effect", kinds_of),
+        perception_effect=cat("perception_effect", kinds_of), replications=reps)
     events = tuple(
         CompiledEvent(spec=ev.spec, step=ev.step,
                       channels=ev.channels + r * n_channels,
                       dyad=ev.dyad + r * n_dyads if ev.dyad >= 0 else -1,
                       state=ev.state + r * n_states if ev.state >= 0 else -1)
-        for r in range(reps) for ev in c.events)
+        for r, x in enumerate(cs) for ev in x.events)
     return replace(
         c,
         state_ids=tuple(f"{s}#{r}" for r in range(reps) for s in c.state_ids),
-        capability=rep(c.capability), hawkishness=rep(c.hawkishness),
-        audience_cost=rep(c.audience_cost),
+        capability=cat("capability"), hawkishness=cat("hawkishness"),
+        audience_cost=cat("audience_cost"),
         dyad_a=_tile_index(c.dyad_a, n_states, reps), dyad_b=_tile_index(c.dyad_b, n_states, reps),
         dyad_labels=tuple(f"{d}#{r}" for r in range(reps) for d in c.dyad_labels),
-        tension0=rep(c.tension0), baseline=rep(c.baseline), misperception0=rep(c.misperception0),
+        tension0=cat("tension0"), baseline=cat("baseline"), misperception0=cat("misperception0"),
         actor_ids=tuple(f"{a}#{r}" for r in range(reps) for a in c.actor_ids),
         actor_state=_tile_index(c.actor_state, n_states, reps),
         actor_kind=c.actor_kind * reps, actor_tracks=c.actor_tracks * reps,
-        actor_access=rep(c.actor_access), actor_credibility=rep(c.actor_credibility),
-        actor_openness=rep(c.actor_openness), actor_rigidity=rep(c.actor_rigidity),
+        actor_access=cat("actor_access"), actor_credibility=cat("actor_credibility"),
+        actor_openness=cat("actor_openness"), actor_rigidity=cat("actor_rigidity"),
+        kinds=kinds,
         channel_ids=tuple(f"{ch}#{r}" for r in range(reps) for ch in c.channel_ids),
-        channel_kind=rep(c.channel_kind),
+        channel_kind=(np.tile(c.channel_kind, reps) if same
+                      else _tile_index(c.channel_kind, n_kinds, reps)),
         channel_a=_tile_index(c.channel_a, n_actors, reps),
         channel_b=_tile_index(c.channel_b, n_actors, reps),
         channel_via=_tile_index(c.channel_via, n_actors, reps),
         channel_dyad=_tile_index(c.channel_dyad, n_dyads, reps),
-        level0=rep(c.level0), ceiling0=rep(c.ceiling0), events=events,
+        level0=cat("level0"), ceiling0=cat("ceiling0"), events=events,
         tracked_dyads=np.zeros(0, dtype=np.int64), dyad_index={}, negotiation=None,
     )
+
+
+def structure(scenario: Scenario) -> tuple[Any, ...]:
+    """What replications of one batch must share; the rest — every number of the dynamics, the
+    states, actors, channel kinds, events and talks — may differ from replication to
+    replication. Shared: the states, actors and channels and their ends; the kinds' ladders and
+    tracks; the events' steps, types and targets; the calendar and the ripeness window in steps;
+    which actors reach their governments (access at least ``metrics.min_access``, the graph of
+    connectivity); whether the talks exist and on which dyad; and whether tension noise, regime
+    changes and drawn baselines are on at all (they decide which random numbers a replication
+    draws)."""
+    c, spec = scenario.compiled, scenario.spec
+    d, t = c.step, c.step.tension
+    usable = (c.actor_state >= 0) & (c.actor_access >= spec.metrics.min_access)
+    return (
+        c.state_ids, c.actor_ids, c.actor_kind, c.actor_tracks, c.actor_state.tobytes(),
+        c.kinds.names, c.kinds.track, c.kinds.ladders, c.kinds.formal.tobytes(),
+        c.kinds.mission.tobytes(), c.channel_ids, c.channel_kind.tobytes(),
+        c.channel_a.tobytes(), c.channel_b.tobytes(), c.channel_via.tobytes(),
+        c.tracked_dyads.tobytes(), usable.tobytes(), spec.steps,
+        tuple((e.step, e.spec.type, e.channels.tobytes(), e.dyad, e.state,
+               e.spec.hawkishness is None, e.spec.audience_cost is None) for e in c.events),
+        d.years, d.window_values,
+        None if c.negotiation is None else c.negotiation.dyad,
+        t.noise > 0, t.regime_change > 0, bool(t.baseline_concentration),
+    )
+
+
+@dataclass(frozen=True)
+class _Misperception:
+    growth: FloatArray
+    learning: FloatArray
+    transfer: FloatArray
+
+
+@dataclass(frozen=True)
+class _PerDyad:
+    """A batch's per-step tension values, one per dyad (:class:`~.tension.TensionRates`)."""
+
+    drift: FloatArray
+    escalation: FloatArray
+    deescalation: FloatArray
+    half_saturation: FloatArray
+    noise: FloatArray
+    regime_change: FloatArray
+    baseline_concentration: FloatArray | None
+    misperception: _Misperception
+
+
+def tension_rates(scenarios: Sequence[Scenario]) -> TensionRates:
+    """The per-step tension values of a batch: the scenario's own when every replication has
+    the same, else one value per dyad, replication by replication."""
+    specs = [x.compiled.step.tension for x in scenarios]
+    first = specs[0]
+    if all(s == first for s in specs):
+        return first
+    n_dyads = len(scenarios[0].compiled.dyad_labels)
+
+    def per_dyad(values: list[Any]) -> FloatArray:
+        return np.repeat(np.asarray(values, dtype=float), n_dyads)
+
+    def field_(name: str) -> FloatArray:
+        return per_dyad([getattr(s, name) for s in specs])
+
+    concentration = (None if first.baseline_concentration is None
+                     else per_dyad([s.baseline_concentration for s in specs]))
+    return _PerDyad(
+        drift=field_("drift"), escalation=field_("escalation"),
+        deescalation=field_("deescalation"), half_saturation=field_("half_saturation"),
+        noise=field_("noise"), regime_change=field_("regime_change"),
+        baseline_concentration=concentration,
+        misperception=_Misperception(*(per_dyad([getattr(s.misperception, n) for s in specs])
+                                       for n in ("growth", "learning", "transfer"))))
+
+
+def check_structure(scenario: Scenario, variants: Sequence[Scenario]) -> None:
+    """Refuse, naming the first, a replication whose scenario differs from ``scenario`` in
+    structure (:func:`structure`): it needs a batch of its own (:func:`group_by_structure`)."""
+    key = structure(scenario)
+    for r, v in enumerate(variants):
+        if v is not scenario and structure(v) != key:
+            raise InputError.single(
+                f"replication {r} differs from the batch's scenario in its structure (states, "
+                "actors, channels, ladders, events, calendar, reach of actors, or which random "
+                "draws it makes)", source=v.source,
+                allowed="per-replication values that change numbers only; run others in a "
+                "batch of their own (diplosim.engine.batch.group_by_structure)")
+
+
+def group_by_structure(variants: Sequence[Scenario]) -> list[list[int]]:
+    """Indices of ``variants`` grouped by structure (:func:`structure`), each group in order,
+    groups in the order of their first member."""
+    groups: dict[Any, list[int]] = {}
+    seen: dict[int, Any] = {}
+    for i, v in enumerate(variants):
+        key = seen.get(id(v))
+        if key is None:
+            key = seen[id(v)] = structure(v)
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
 
 
 def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
@@ -137,6 +265,15 @@ def component_generators(rng: Any) -> tuple[np.random.Generator, np.random.Gener
     return tension_rng, channel_rng, talks_rng
 
 
+@dataclass(frozen=True)
+class _Ripeness:
+    """Every replication's ripeness thresholds (RipenessSpec's, one value per replication)."""
+
+    hurting: FloatArray
+    band: FloatArray
+    way_out: FloatArray
+
+
 class Replication:
     """One replication of a :class:`Batch`, with what :func:`~diplosim.results.collect`,
     :func:`~diplosim.results.summarize` and the sweep outcomes read from a model."""
@@ -150,15 +287,24 @@ class Replication:
 class Batch:
     """``len(seeds)`` replications of ``scenario`` stepped together (see the module's doc)."""
 
-    def __init__(self, scenario: Scenario, seeds: list[Any]) -> None:
+    def __init__(self, scenario: Scenario, seeds: Sequence[Any],
+                 variants: Sequence[Scenario] | None = None) -> None:
         if not seeds:
             raise InputError.single("a batch needs at least one replication", source="seeds")
+        reps = len(seeds)
+        if variants is None:
+            variants = [scenario] * reps
+        elif len(variants) != reps:
+            raise InputError.single(f"{len(variants)} scenarios for {reps} replications",
+                                    source="variants", allowed="one scenario per replication")
+        else:
+            check_structure(scenario, variants)
         c = scenario.compiled
         spec = scenario.spec
-        reps = len(seeds)
         self.scenario = scenario
+        self.variants = list(variants)
         self.reps = reps
-        self.big = big = tile(c, reps)
+        self.big = big = stack([v.compiled for v in variants])
         self.nd, self.nch, self.ntr = len(c.dyad_labels), c.n_channels, c.tracked_dyads.size
         gens = [component_generators(s) for s in seeds]
         self.t = 0
@@ -171,20 +317,24 @@ class Batch:
         # channels always (two uniforms per channel), tension unless regimes change (which
         # mixes uniforms and beta draws into its normal noise).
         tension_ahead = STREAM_AHEAD if c.step.tension.regime_change == 0 else 0
-        self.tension = Tension(c.step.tension, big.tension0, big.baseline, big.misperception0,
-                               self._dyad_hawkishness(),
+        self.tension = Tension(tension_rates(self.variants), big.tension0, big.baseline,
+                               big.misperception0, self._dyad_hawkishness(),
                                Streams([g[0] for g in gens], self.nd, tension_ahead))
-        self.channels = Channels(big, spec.tension.audience_cost_weight,
+        weights = {v.spec.tension.audience_cost_weight for v in self.variants}
+        weight = (spec.tension.audience_cost_weight if len(weights) == 1 else np.repeat(
+            [v.spec.tension.audience_cost_weight for v in self.variants], self.nch))
+        self.channels = Channels(big, weight,
                                  Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so)
         self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)
         self.talks: list[Talks | None] = []
-        for r in range(reps):
-            if c.negotiation is None:
+        for r, v in enumerate(self.variants):
+            neg = v.compiled.negotiation
+            if neg is None:
                 self.talks.append(None)
                 continue
-            talks = Talks(c.negotiation, c, spec.metrics.min_access, gens[r][2])
+            talks = Talks(neg, v.compiled, v.spec.metrics.min_access, gens[r][2])
             talks.dyad += r * self.nd
             talks.direct = talks.direct + r * self.nch
             talks.unofficial = talks.unofficial + r * self.nch
@@ -204,6 +354,8 @@ class Batch:
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
         self._talks_window = np.zeros((c.step.window_values, len(active)))
+        self._ripeness = _Ripeness(*(np.array([getattr(x.spec.ripeness, name) for _, x in active])
+                                     for name in ("hurting", "band", "way_out")))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
@@ -283,10 +435,9 @@ class Batch:
         window = self._talks_window
         newest = (t - 1) % len(window)
         window[newest] = tension_now
-        ripeness = self._talks[0][1].spec.ripeness  # one scenario: the same for all
         calendar = self.scenario.compiled.step.calendar
         level, change = window_reading(window, newest, calendar)
-        ripe = (t >= len(window)) & ripe_window(ripeness, level, change, m)
+        ripe = (t >= len(window)) & ripe_window(self._ripeness, level, change, m)
         for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(
                 self._talks, tension_now.tolist(), m.tolist(), open_direct.tolist(),
                 ripe.tolist(), share.tolist(), strict=True):
@@ -323,4 +474,4 @@ class Batch:
             talks.dyad -= r * self.nd
             talks.direct = talks.direct - r * self.nch
             talks.unofficial = talks.unofficial - r * self.nch
-        return Replication(self.scenario, rec, talks)
+        return Replication(self.variants[r], rec, talks)

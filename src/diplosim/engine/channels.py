@@ -76,7 +76,7 @@ class Flows:
 class Channels:
     """Levels and ceilings of every channel, with vectorised rule updates."""
 
-    def __init__(self, c: Compiled, audience_cost_weight: float,
+    def __init__(self, c: Compiled, audience_cost_weight: float | FloatArray,
                  rng: np.random.Generator | Streams) -> None:
         self.c = c
         self.rng = Streams.of(rng, c.n_channels)
@@ -99,7 +99,8 @@ class Channels:
         self._capacity_at = self.kind * kinds.capacity.shape[1]  # row of capacity[kind, :]
         self._tension_effect = kinds.tension_effect[self.kind]
         self._perception_effect = kinds.perception_effect[self.kind]
-        self._dyad_kind = c.channel_dyad * len(kinds.names) + self.kind
+        local = max(kinds.per_replication, 1)  # counts are by the replication's own kinds
+        self._dyad_kind = c.channel_dyad * local + self.kind % local
         self._missions = np.flatnonzero(kinds.mission[self.kind])
         self._mission_formal = kinds.formal[self.kind[self._missions]]
         self._mission_dyad = c.channel_dyad[self._missions]
@@ -217,7 +218,7 @@ class Channels:
 
     def open_by_dyad_kind(self, n_dyads: int) -> IntArray:
         """Counts of open channels, shape (n_dyads, n_kinds)."""
-        n_kinds = len(self.c.kinds.names)
+        n_kinds = self.c.kinds.per_replication
         counts = np.bincount(self._dyad_kind, weights=(self.level > 0),
                              minlength=n_dyads * n_kinds)
         return counts.astype(np.int64).reshape(n_dyads, n_kinds)

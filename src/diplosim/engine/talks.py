@@ -30,7 +30,7 @@ import json
 import math
 from collections import deque
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,7 +48,6 @@ from diplosim.negotiation import (
 )
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
 from diplosim.scenario.rates import hazard, rounds_in_step
-from diplosim.scenario.schema import RipenessSpec
 
 TALKS_COLUMNS = [
     "dyad", "talks", "opened", "ended", "outcome", "rounds", "agreed", "deal",
@@ -83,7 +82,19 @@ def window_reading(window: NDArray[np.float64], newest: int,
     return mean, np.abs(last - first)
 
 
-def ripe_window(r: RipenessSpec, level: Any, change: Any, misperception: Any) -> Any:
+class Thresholds(Protocol):
+    """Ripeness thresholds: a scenario's RipenessSpec, or one value per replication of a
+    batch."""
+
+    @property
+    def hurting(self) -> Any: ...
+    @property
+    def band(self) -> Any: ...
+    @property
+    def way_out(self) -> Any: ...
+
+
+def ripe_window(r: Thresholds, level: Any, change: Any, misperception: Any) -> Any:
     """Ripeness from a window's (level, change) (:func:`window_reading`): hurting
     (``level >= hurting``), a stalemate (``change <= band``) and a way out
     (``misperception <= way_out``). On numbers or, for a batch, on arrays."""

@@ -21,14 +21,58 @@ K/(K + h) is an assumption: extra channels help less and less.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from numpy.typing import NDArray
 
 from diplosim.engine.channels import Flows
 from diplosim.engine.streams import Streams
-from diplosim.scenario.schema import TensionSpec
 
 FloatArray = NDArray[np.float64]
+Value = float | FloatArray  # one value for every dyad, or one per dyad
+
+
+class MisperceptionRates(Protocol):
+    @property
+    def growth(self) -> Value: ...
+    @property
+    def learning(self) -> Value: ...
+    @property
+    def transfer(self) -> Value: ...
+
+
+class TensionRates(Protocol):
+    """The per-step values the update reads: a scenario's ``TensionSpec`` (one value for every
+    dyad) or, in a batch whose replications have values of their own, one value per dyad
+    (:func:`diplosim.engine.batch.stack`)."""
+
+    @property
+    def drift(self) -> Value: ...
+    @property
+    def escalation(self) -> Value: ...
+    @property
+    def deescalation(self) -> Value: ...
+    @property
+    def half_saturation(self) -> Value: ...
+    @property
+    def noise(self) -> Value: ...
+    @property
+    def regime_change(self) -> Value: ...
+    @property
+    def baseline_concentration(self) -> Value | None: ...
+    @property
+    def misperception(self) -> MisperceptionRates: ...
+
+
+def _at(value: Value, index: NDArray[np.int64]) -> Value:
+    return value[index] if isinstance(value, np.ndarray) else value
+
+
+def _some(value: Value | None) -> bool:
+    """Any positive value: the update draws the numbers this value uses (the same for every
+    replication of a batch: a replication draws what its single run draws)."""
+    return value is not None and bool(np.any(np.asarray(value) > 0))
 
 
 class Tension:
@@ -36,7 +80,7 @@ class Tension:
 
     def __init__(
         self,
-        spec: TensionSpec,
+        spec: TensionRates,
         tension0: FloatArray,
         baseline: FloatArray,
         misperception0: FloatArray,
@@ -53,13 +97,16 @@ class Tension:
         # Dyads differ in their baseline (drawn once); draws only when asked, so scenarios
         # without heterogeneity keep their random streams.
         self.baseline = (self._draw_baselines(np.arange(tension0.size))
-                         if spec.baseline_concentration else baseline.astype(float).copy())
+                         if _some(spec.baseline_concentration)
+                         else baseline.astype(float).copy())
 
     def _draw_baselines(self, dyads: NDArray[np.int64]) -> FloatArray:
         b: FloatArray = self.scenario_baseline[dyads].copy()
-        c = self.spec.baseline_concentration
-        if not c:
+        if not _some(self.spec.baseline_concentration):
             return b
+        c = self.spec.baseline_concentration
+        assert c is not None
+        c = _at(c, dyads)
         return self.rng.beta(b * c, (1.0 - b) * c, dyads)
 
     def shock(self, dyad: int, magnitude: float) -> None:
@@ -70,7 +117,7 @@ class Tension:
         s = self.spec
         t, m, p = self.tension, self.misperception, self.participant_misperception
         h = s.half_saturation
-        noise = s.noise * self.rng.standard_normal(t.size) if s.noise > 0 else 0.0
+        noise = s.noise * self.rng.standard_normal(t.size) if _some(s.noise) else 0.0
         k = flows.communication
         t_new = (
             t
@@ -95,7 +142,7 @@ class Tension:
         self.tension = np.clip(t_new, 0.0, 1.0)
         self.misperception = np.clip(m_new, 0.0, 1.0)
         self.participant_misperception = np.clip(p_new, 0.0, 1.0)
-        if s.regime_change > 0:  # a new regime brings a new baseline (drawn after the update)
+        if _some(s.regime_change):  # a new regime brings a new baseline (drawn after the update)
             changed = np.flatnonzero(self.rng.random(t.size) < s.regime_change)
             if changed.size:
                 self.baseline[changed] = self._draw_baselines(changed)

@@ -70,13 +70,15 @@ def _base_scenario(context: RunContext) -> Any:
 
 
 _POINT_CACHE: dict[str, Any] = {}
+POINTS_CACHED = 4096  # scenarios of points kept per worker (a chunk's points, and more)
 
 
 def _point_scenario(context: RunContext, overrides: Mapping[str, Any]) -> Any:
     """The scenario of one point, validated once for all its replications in this worker."""
     key = repr(sorted(overrides.items())) + f"|{context.steps}|{id(_base_scenario(context))}"
     if key not in _POINT_CACHE:
-        _POINT_CACHE.clear()
+        if len(_POINT_CACHE) >= POINTS_CACHED:
+            _POINT_CACHE.clear()
         _POINT_CACHE[key] = _base_scenario(context).with_overrides(
             {"steps": context.steps, **overrides})
     return _POINT_CACHE[key]
@@ -99,26 +101,30 @@ def simulate_outcomes(context: RunContext, overrides: Mapping[str, Any],
 
 def _batched_outcomes(context: RunContext, runs: list[RunSpec]
                       ) -> list[tuple[dict[str, float], dict[str, np.ndarray] | None]] | None:
-    """The runs of one point as one batch (engine.batch): each run's outcomes equal those of
-    its single run. None when the batch cannot run (then each run goes alone, so a failure is
-    recorded for the run that fails, as before)."""
-    from diplosim.engine.batch import Batch
+    """The runs of a chunk on the batch axis (engine.batch), each under its point's values (and
+    its posterior draw): each run's outcomes equal those of its single run. Points whose values
+    change the scenario's structure get batches of their own. None when a batch cannot run
+    (then each run goes alone, so a failure is recorded for the run that fails, as before)."""
+    from diplosim.engine.batch import Batch, group_by_structure
     from diplosim.experiment.design import run_seed
     from diplosim.experiment.outcomes import compute_outcomes, compute_series
 
     try:
-        scenario = _point_scenario(context, runs[0].overrides)
-        batch = Batch(scenario, [run_seed(context.root_seed, r.point_id, r.replication)
-                                 for r in runs])
-        batch.run()
-        out = []
-        for i in range(len(runs)):
-            view = batch.replication(i)
-            values = compute_outcomes(view, context.outcomes)
-            series = (compute_series(view, context.series) if context.series is not None
-                      else None)
-            out.append((values, series))
-        return out
+        variants = [_point_scenario(context, r.overrides) for r in runs]
+        out: list[tuple[dict[str, float], dict[str, np.ndarray] | None] | None] = [
+            None] * len(runs)
+        for group in group_by_structure(variants):
+            batch = Batch(variants[group[0]],
+                          [run_seed(context.root_seed, runs[i].point_id, runs[i].replication)
+                           for i in group], [variants[i] for i in group])
+            batch.run()
+            for r, i in enumerate(group):
+                view = batch.replication(r)
+                values = compute_outcomes(view, context.outcomes)
+                series = (compute_series(view, context.series)
+                          if context.series is not None else None)
+                out[i] = (values, series)
+        return [x for x in out if x is not None]
     except Exception:
         return None
 
@@ -126,9 +132,9 @@ def _batched_outcomes(context: RunContext, runs: list[RunSpec]
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Run every run of a chunk; never raises for a failing run.
 
-    With the default evaluator, the runs of one point are simulated together as a batch of
-    replications (replications as an array axis, exactly equal to single runs); ``seconds`` is
-    then the batch's time shared equally among its runs."""
+    With the default evaluator, the runs of a chunk — its points' replications, each with its
+    point's values — are simulated together on the batch axis (exactly equal to single runs);
+    ``seconds`` is then the chunk's time shared equally among its runs."""
     from diplosim.experiment.design import run_seed
     from diplosim.results.replicate import seed_label
 
@@ -138,9 +144,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
     groups: list[list[RunSpec]] = []
-    for run in chunk.runs:  # consecutive runs of one point form a batch
-        if (groups and context.evaluator is None and groups[-1][0].point_id == run.point_id
-                and groups[-1][0].overrides == run.overrides):  # the same values: one batch
+    for run in chunk.runs:  # the default evaluator: the chunk's runs on the batch axis
+        if groups and context.evaluator is None:
             groups[-1].append(run)
         else:
             groups.append([run])

@@ -98,23 +98,32 @@ def batch_size(scenario: Scenario, steps: int | None = None) -> int:
 
 
 def simulate_many(scenario: Scenario, seeds: Sequence[Any],
-                  on_batch: Callable[[int], None] | None = None) -> list[RunResult]:
+                  on_batch: Callable[[int], None] | None = None,
+                  variants: Sequence[Scenario] | None = None) -> list[RunResult]:
     """The replications ``seeds`` of ``scenario``, run as batches
     (:class:`diplosim.engine.batch.Batch`): result ``r`` equals
-    ``simulate(scenario, rng=seeds[r])`` exactly. ``on_batch(n)`` is called after each batch of
-    ``n`` replications (progress)."""
-    from diplosim.engine.batch import Batch
+    ``simulate(scenario, rng=seeds[r])`` exactly — or, given ``variants`` (one scenario per
+    replication, e.g. a posterior's draws), ``simulate(variants[r], rng=seeds[r])``; variants
+    of one structure share batches. ``on_batch(n)`` is called after each batch of ``n``
+    replications (progress)."""
+    from diplosim.engine.batch import Batch, group_by_structure
 
-    size = batch_size(scenario)
-    results: list[RunResult] = []
-    for first in range(0, len(seeds), size):
-        chunk = list(seeds[first:first + size])
-        batch = Batch(scenario, chunk)
-        batch.run()
-        results += [collect(batch.replication(r), seed=s) for r, s in enumerate(chunk)]
-        if on_batch is not None:
-            on_batch(len(chunk))
-    return results
+    groups = ([list(range(len(seeds)))] if variants is None
+              else group_by_structure(variants))
+    results: list[RunResult | None] = [None] * len(seeds)
+    for group in groups:
+        first_of = scenario if variants is None else variants[group[0]]
+        size = batch_size(first_of)
+        for first in range(0, len(group), size):
+            chunk = group[first:first + size]
+            batch = Batch(first_of, [seeds[i] for i in chunk],
+                          None if variants is None else [variants[i] for i in chunk])
+            batch.run()
+            for r, i in enumerate(chunk):
+                results[i] = collect(batch.replication(r), seed=seeds[i])
+            if on_batch is not None:
+                on_batch(len(chunk))
+    return [r for r in results if r is not None]
 
 
 def collect(model: Recorded, seed: Any = None) -> RunResult:

@@ -56,6 +56,13 @@ class KindTable:
     secrecy: FloatArray
     tension_effect: FloatArray
     perception_effect: FloatArray
+    # a batch's table holds each replication's kinds in turn (diplosim.engine.batch.stack)
+    replications: int = 1
+
+    @property
+    def per_replication(self) -> int:
+        """Kinds of one replication (all of them, outside a batch)."""
+        return len(self.names) // self.replications
 
 
 @dataclass(frozen=True)
