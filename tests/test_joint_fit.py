@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from diplosim.analysis import calibration, episodes
 from diplosim.analysis.abc_fit import Prior, run_abc
 from diplosim.analysis.cases import BY_NAME, CASES, CaseRuns, case_distance, prediction_table
 from diplosim.analysis.joint_fit import JointModel, joint_distance, record_document
@@ -232,3 +234,37 @@ def test_the_joint_fit_recovers_known_shared_values_from_synthetic_cases(tmp_pat
     assert np.log(learning[1] / learning[0]) < np.log(30.0 / 0.3)
     way_out = intervals["parameters.negotiation.ripeness.way_out"]
     assert way_out[1] - way_out[0] < 0.6
+
+
+def test_parameter_sets_on_one_axis_give_what_each_gives_alone() -> None:
+    """One simulation of the joint fit for several parameter sets at once (the cases' and the
+    record's replications of every set on one batch axis) equals each set's simulation alone
+    with its seed; a set the schema refuses is infinitely far and leaves the others alone."""
+    table = calibration.data_episodes()
+    model = JointModel("calibrated", ("oslo_1993", "us_cuba"), reps=2,
+                       follow_up=episodes.follow_up_years(table),
+                       observed=episodes.from_data(table).summary(), episodes=20)
+    sets = [{"parameters__tension__drift": 0.5},
+            {"parameters__tension__drift": 4.0,
+             "parameters__negotiation__ripeness__way_out": 0.7},
+            {"parameters__negotiation__ripeness__way_out": -3.0},  # refused by the schema
+            {"parameters__tension__misperception__learning": 20.0}]
+    together = model.discrepancies_many(sets, [11, 12, 13, 14])
+    alone = [model.discrepancies(p, s) for p, s in zip(sets, [11, 12, 13, 14], strict=True)]
+    assert together == alone
+    assert all(math.isinf(v) for v in together[2].values())
+    assert len({together[k]["oslo_1993"] for k in (0, 1, 3)}) > 1  # the values matter
+
+
+def test_a_batched_fit_gives_the_same_numbers_on_one_process_and_on_two(tmp_path: Path) -> None:
+    """Each round's seeds are drawn in the main process before the round is split among the
+    workers, so the fit does not depend on the backend or the number of workers."""
+    model = JointModel("pooled", ("oslo_1993", "india_pakistan"), reps=2)
+    priors = (Prior("parameters.tension.misperception.learning", 0.3, 30.0, "loguniform"),)
+    fits = [run_abc(model, model.zero(), joint_distance, tmp_path / f"{backend}.db",
+                    priors=priors, population=12, generations=2, seed=5, backend=backend,
+                    workers=2, progress=False)
+            for backend in ("serial", "process")]
+    pd.testing.assert_frame_equal(fits[0].posterior, fits[1].posterior)
+    pd.testing.assert_frame_equal(fits[0].generations, fits[1].generations)
+    assert len(fits[0].generations) == 2

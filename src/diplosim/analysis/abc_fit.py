@@ -20,17 +20,17 @@ from __future__ import annotations
 import logging
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from diplosim.analysis import episodes as ep
 from diplosim.analysis.calibration import YEARS_PER_UNIT
-from diplosim.engine.batch import mission_levels
+from diplosim.engine.batch import mission_levels_many
 from diplosim.io.errors import InputError
 from diplosim.io.extras import require
 from diplosim.scenario import Scenario, scenario_from_text
@@ -111,6 +111,19 @@ class RuptureModel:
 def simulate_episodes(scenario: Scenario, n: int, seed: int, follow_up: np.ndarray,
                       interests_min_years: float = 0.5) -> ep.Episodes:
     """``n`` rupture episodes of a template scenario, censored by ``follow_up`` (years)."""
+    return simulate_episodes_many([scenario], n, [seed], follow_up, interests_min_years)[0]
+
+
+EPISODES_AT_ONCE = 20_000  # episodes stepped together (several parameter sets' on one axis)
+
+
+def simulate_episodes_many(scenarios: Sequence[Scenario], n: int, seeds: Sequence[int],
+                           follow_up: np.ndarray, interests_min_years: float = 0.5
+                           ) -> list[ep.Episodes]:
+    """:func:`simulate_episodes` of each scenario (one template under several parameter sets)
+    with its own seed, their episodes on one batch axis; entry k equals what scenario k alone
+    gives with ``seeds[k]`` (:func:`~diplosim.engine.batch.mission_levels_many`)."""
+    scenario = scenarios[0]
     unit = scenario.spec.time_unit
     if unit not in YEARS_PER_UNIT:
         raise InputError.single("a time unit with a length in years is needed", path="time_unit",
@@ -125,9 +138,14 @@ def simulate_episodes(scenario: Scenario, n: int, seed: int, follow_up: np.ndarr
     formal = c.kinds.formal[kinds].astype(np.int64)
     ladder = c.kinds.ladders[int(kinds[0])]
     interests = next((i for i, name in enumerate(ladder) if "interests" in name), None)
-    levels = mission_levels(scenario, n, rng=seed)
-    return ep.from_levels(levels, formal, interests, YEARS_PER_UNIT[unit], follow_up,
-                          interests_min_years)
+    out: list[ep.Episodes] = []
+    per = max(1, EPISODES_AT_ONCE // n)
+    for first in range(0, len(scenarios), per):
+        levels = mission_levels_many(scenarios[first:first + per], n, seeds[first:first + per])
+        for k in range(levels.shape[1] // n):
+            out.append(ep.from_levels(levels[:, k * n:(k + 1) * n], formal, interests,
+                                      YEARS_PER_UNIT[unit], follow_up, interests_min_years))
+    return out
 
 
 @dataclass
@@ -186,6 +204,127 @@ def make_sampler(backend: str, workers: int | None, scheduler: str | None = None
     return DaskDistributedSampler(dask_client=client)
 
 
+class BatchModel(Protocol):
+    """A model whose simulations of many parameter sets run at once: entry k of
+    ``discrepancies_many(params, seeds)`` is what set k alone gives with ``seeds[k]``
+    (:class:`diplosim.analysis.joint_fit.JointModel`). Picklable: parts go to workers."""
+
+    def discrepancies_many(self, params: Sequence[Mapping[str, float]],
+                           seeds: Sequence[int]) -> list[dict[str, float]]: ...
+
+
+def _evaluate_part(task: tuple[int, BatchModel, list[dict[str, float]], list[int]]
+                   ) -> tuple[int, list[dict[str, float]]]:
+    index, model, params, seeds = task
+    return index, model.discrepancies_many(params, seeds)
+
+
+class Batched:
+    """pyabc's model function for a :class:`BatchModel`: :meth:`prefetch` simulates a round of
+    proposals at once (split among the executor's workers, each part on one batch axis), and
+    pyabc's per-particle calls then read those results. Each proposal's seed is drawn in turn
+    from NumPy's global stream (which pyabc seeds, and draws its proposals from) before the
+    round is split, so a fit gives the same numbers on any backend and number of workers."""
+
+    def __init__(self, model: BatchModel, executor: Any = None, workers: int = 1) -> None:
+        self.model = model
+        self.executor = executor
+        self.workers = max(1, workers)
+        self.simulations = 0
+        self._ready: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
+
+    def prefetch(self, thetas: Sequence[Mapping[str, float]]) -> None:
+        seeds = [int(np.random.randint(0, 2**31 - 1)) for _ in thetas]  # noqa: NPY002
+        params = [dict(theta) for theta in thetas]
+        parts = np.array_split(np.arange(len(params)), min(self.workers, len(params)))
+        tasks = [(int(part[0]), self.model, [params[i] for i in part], [seeds[i] for i in part])
+                 for part in parts if part.size]
+        if self.executor is None or len(tasks) == 1:
+            done = [_evaluate_part(task) for task in tasks]
+        else:
+            done = list(self.executor.imap_unordered(_evaluate_part, tasks))
+        self._ready = {}
+        for first, results in done:
+            for i, result in enumerate(results):
+                self._ready[id(thetas[first + i])] = (thetas[first + i], result)
+        self.simulations += len(thetas)
+
+    def discard(self) -> None:
+        """Forget the results of a round that were not asked for."""
+        self._ready = {}
+
+    def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
+        ready = self._ready.pop(id(params), None)
+        if ready is not None and ready[0] is params:
+            return ready[1]
+        self.simulations += 1  # a proposal not prefetched (pyabc's own calls): alone
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+        return self.model.discrepancies_many([dict(params)], [seed])[0]
+
+
+ROUND_MARGIN = 1.2  # a round proposes this much more than the acceptance rate so far implies
+LOWEST_RATE = 0.02  # the rate a round is sized with when fewer were accepted
+
+
+def batch_sampler(model: Batched) -> Any:
+    """A pyabc sampler that proposes a round of parameter sets, simulates them at once
+    (:meth:`Batched.prefetch`), then weighs and accepts them with pyabc's own functions, in the
+    order they were proposed, until the population is full. The first round proposes the
+    population's size; later ones what the acceptance rate so far says is missing (times
+    ``ROUND_MARGIN``). Every simulation counts, also those of a last round past the population's
+    last acceptance (they are not used): the budget ``max_eval`` is hard."""
+    import pyabc
+    from pyabc.inference_util import evaluate_proposal, generate_valid_proposal
+    from pyabc.population import Particle
+
+    class BatchSampler(pyabc.sampler.Sampler):  # type: ignore[misc]
+        def sample_until_n_accepted(self, n: int, simulate_one: Any, t: int, *,
+                                    max_eval: float = np.inf, all_accepted: bool = False,
+                                    ana_vars: Any = None) -> Any:
+            kw = simulate_one.keywords
+            from_prior = "transitions" not in kw  # the calibration sample: the prior alone
+            sample = self._create_empty_sample()
+            evaluated = accepted = 0
+            size = n
+            while accepted < n and evaluated < max_eval:
+                k = int(min(size, max_eval - evaluated))
+                proposals = [generate_valid_proposal(
+                    t=0 if from_prior else kw["t"], m=kw.get("m"), p=kw.get("p"),
+                    model_prior=kw["model_prior"], parameter_priors=kw["parameter_priors"],
+                    model_perturbation_kernel=kw.get("model_perturbation_kernel"),
+                    transitions=kw.get("transitions")) for _ in range(k)]
+                model.prefetch([theta for _, theta in proposals])
+                for m, theta in proposals:
+                    if accepted >= n:
+                        break
+                    if from_prior:
+                        result = kw["models"][m].summary_statistics(0, theta,
+                                                                    kw["summary_statistics"])
+                        particle = Particle(m=m, parameter=theta, weight=1.0,
+                                            sum_stat=result.sum_stat, distance=np.inf,
+                                            accepted=True, proposal_id=0, preliminary=False)
+                    else:
+                        particle = evaluate_proposal(
+                            m, theta, t=kw["t"], models=kw["models"],
+                            summary_statistics=kw["summary_statistics"],
+                            distance_function=kw["distance_function"], eps=kw["eps"],
+                            acceptor=kw["acceptor"], x_0=kw["x_0"],
+                            weight_function=kw["weight_function"],
+                            proposal_id=kw["proposal_id"])
+                    sample.append(particle)
+                    accepted += bool(particle.accepted)
+                evaluated += k
+                rate = max(accepted / evaluated, LOWEST_RATE)
+                size = max(1, min(4 * n, math.ceil((n - accepted) / rate * ROUND_MARGIN)))
+            model.discard()
+            self.nr_evaluations_ = evaluated
+            if sample.n_accepted < n:
+                sample.ok = False
+            return sample
+
+    return BatchSampler()
+
+
 def quiet_pyabc(progress: bool = True) -> None:
     """pyabc logs at INFO through many loggers: keep only its per-generation lines (epsilon,
     acceptance) as progress on standard error, prefixed ``fit:``."""
@@ -231,8 +370,30 @@ def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
 
     quiet_pyabc(progress)
     prior = pyabc.Distribution(**{_key(p.path): p.rv() for p in priors})
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
-                       sampler=make_sampler(backend, workers, scheduler))
+    executor = None
+    if hasattr(model, "discrepancies_many"):  # a batch model: rounds on the batch axis
+        from diplosim.experiment.executors import available_cores, make_executor
+
+        n = workers or available_cores()
+        executor = make_executor(backend, n, scheduler)
+        model = Batched(model, executor, n if backend != "serial" else 1)
+        sampler = batch_sampler(model)
+    else:
+        sampler = make_sampler(backend, workers, scheduler)
+    try:
+        return _run_abc(pyabc.ABCSMC(model, prior, distance, population_size=population,
+                                     sampler=sampler), observed, db, priors=priors,
+                        population=population, generations=generations,
+                        min_epsilon=min_epsilon, seed=seed, resume=resume,
+                        max_simulations=max_simulations)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _run_abc(abc: Any, observed: dict[str, Any], db: Path, *, priors: tuple[Prior, ...],
+             population: int, generations: int, min_epsilon: float, seed: int, resume: bool,
+             max_simulations: int | None) -> FitResult:
     url = f"sqlite:///{db}"
     _seed_generation(seed, -1)  # the calibration sample of a new fit
     if resume:

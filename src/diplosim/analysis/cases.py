@@ -19,10 +19,12 @@ the leave-one-case-out study use these targets; tests/test_real_cases.py tests t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from diplosim.engine.recorder import Recorded
 from diplosim.results.tables import RunResult
 from diplosim.scenario.dates import dates_of
 
@@ -102,6 +104,36 @@ def summarise(case: Case, results: list[RunResult]) -> CaseRuns:
             ends = dates_of(d["step"].to_numpy(), r.start, r.time_unit)
             inside = (ends >= np.datetime64(w.first)) & (ends <= np.datetime64(w.last))
             connected[i, j] = float(d["connected"].to_numpy()[inside].mean())
+    return CaseRuns(first, connected, span)
+
+
+def summarise_runs(case: Case, runs: Sequence[Recorded]) -> CaseRuns:
+    """:func:`summarise` read from the replications' arrays (a batch's
+    :meth:`~diplosim.engine.batch.Batch.replication` views, or models that have run) instead of
+    their tables: the same numbers, without building a table (what a fit needs)."""
+    first = np.full(len(runs), np.nan)
+    connected = np.zeros((len(runs), len(case.windows)))
+    span = 0.0
+    for i, run in enumerate(runs):
+        scenario = run.diplomacy_scenario
+        c, start, unit = scenario.compiled, scenario.spec.start, scenario.spec.time_unit
+        assert start is not None, f"{case.name} has no start date"
+        rec = run.recorder
+        origin = np.datetime64(start, "D")
+        end = dates_of([rec.n - 1], start, unit)[0]
+        span = float((end - origin).astype(int)) / DAYS_PER_YEAR
+        records = run.talks.records if run.talks is not None else []
+        agreed = [r["ended"] for r in records if r["agreed"]]
+        if agreed:
+            when = dates_of([int(min(agreed))], start, unit)[0]
+            first[i] = float((when - origin).astype(int)) / DAYS_PER_YEAR
+        ends = dates_of(np.arange(rec.n), start, unit)
+        for j, w in enumerate(case.windows):
+            inside = (ends >= np.datetime64(w.first)) & (ends <= np.datetime64(w.last))
+            tracked = np.flatnonzero(c.tracked_dyads == c.dyad_labels.index(w.dyad))
+            values = (rec.connected[:rec.n, int(tracked[0])].astype(float) if tracked.size
+                      else np.full(rec.n, np.nan))
+            connected[i, j] = float(values[inside].mean())
     return CaseRuns(first, connected, span)
 
 

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from diplosim.analysis import episodes as ep
-from diplosim.analysis.abc_fit import Prior, _path, simulate_episodes
-from diplosim.analysis.cases import BY_NAME, Case, CaseRuns, case_distance, summarise
+from diplosim.analysis.abc_fit import Prior, _path, simulate_episodes_many
+from diplosim.analysis.cases import BY_NAME, Case, CaseRuns, case_distance, summarise_runs
 from diplosim.io import examples
 from diplosim.io.errors import InputError
 from diplosim.io.yamlio import read_yaml
 from diplosim.results.replicate import replication_seeds
-from diplosim.results.tables import simulate_many
+from diplosim.results.tables import run_batches
 from diplosim.scenario import Scenario, scenario_from_dict
 from diplosim.scenario.rates import YEARS_PER_STEP
 from diplosim.scenario.shared import PREFIX, SHARED_PATHS
@@ -111,29 +111,76 @@ class JointModel:
 
     def simulate_case(self, name: str, params: Mapping[str, float],
                       seeds: Sequence[Any]) -> CaseRuns:
-        scenario = self.scenario(name, params)
-        return summarise(self.target(name), simulate_many(scenario, list(seeds)))
+        return self.simulate_cases(name, [params], [list(seeds)])[0]
+
+    def simulate_cases(self, name: str, params: Sequence[Mapping[str, float]],
+                       seeds: Sequence[Sequence[Any]]) -> list[CaseRuns]:
+        """Case ``name`` under each parameter set (``seeds[k]``: set k's replications), every
+        set's replications on one batch axis (:func:`~diplosim.results.tables.run_batches`),
+        summarised from the batch's arrays without tables."""
+        scenarios = [self.scenario(name, p) for p in params]
+        variants = [s for s, own in zip(scenarios, seeds, strict=True) for _ in own]
+        flat = [seed for own in seeds for seed in own]
+        target = self.target(name)
+        first = np.full(len(flat), np.nan)
+        connected = np.zeros((len(flat), len(target.windows)))
+        span = 0.0
+        for chunk, batch in run_batches(scenarios[0], flat, variants):  # summarised as they run
+            runs = summarise_runs(target, [batch.replication(r) for r in range(len(chunk))])
+            first[chunk], connected[chunk], span = runs.first_agreement, runs.connected, runs.span
+        out, at = [], 0
+        for own in seeds:
+            part = slice(at, at + len(own))
+            out.append(CaseRuns(first[part], connected[part], span))
+            at += len(own)
+        return out
 
     def discrepancies(self, params: Mapping[str, float], seed: int) -> dict[str, float]:
-        seeds = replication_seeds(seed, self.reps * len(self.cases) + 1)
-        out: dict[str, float] = {}
-        for k, name in enumerate(self.cases):
-            runs = self.simulate_case(name, params, seeds[k * self.reps:(k + 1) * self.reps])
+        return self.discrepancies_many([params], [seed])[0]
+
+    def discrepancies_many(self, params: Sequence[Mapping[str, float]],
+                           seeds: Sequence[int]) -> list[dict[str, float]]:
+        """One simulation per parameter set (set k with root seed ``seeds[k]``), the sets on
+        the batch axis case by case: entry k equals what set k alone gives with its seed. A
+        set the schema refuses is as far from the record as can be (every discrepancy inf)."""
+        out: list[dict[str, float]] = [{} for _ in params]
+        valid = []
+        for k, p in enumerate(params):
+            try:
+                for name in (*self.cases, *(("record",) if self.observed is not None else ())):
+                    self.scenario(name, p)
+                valid.append(k)
+            except InputError:
+                out[k] = dict.fromkeys((*self.cases, "record"), math.inf)
+        if not valid:
+            return out
+        streams = {k: replication_seeds(seeds[k], self.reps * len(self.cases) + 1)
+                   for k in valid}
+        for i, name in enumerate(self.cases):
             start = self.base(name).spec.start
             assert start is not None
-            out[name] = case_distance(self.target(name), start, runs)
+            runs = self.simulate_cases(
+                name, [params[k] for k in valid],
+                [streams[k][i * self.reps:(i + 1) * self.reps] for k in valid])
+            for k, r in zip(valid, runs, strict=True):
+                out[k][name] = case_distance(self.target(name), start, r)
         if self.observed is not None and self.follow_up is not None:
-            record = simulate_episodes(self.scenario("record", params), self.episodes,
-                                       int(seeds[-1].generate_state(1)[0]), self.follow_up)
-            out["record"] = ep.distance(dict(record.summary()), dict(self.observed))
+            records = simulate_episodes_many(
+                [self.scenario("record", params[k]) for k in valid], self.episodes,
+                [int(streams[k][-1].generate_state(1)[0]) for k in valid], self.follow_up)
+            for k, record in zip(valid, records, strict=True):
+                out[k]["record"] = ep.distance(dict(record.summary()), dict(self.observed))
         return out
 
     def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
+        """One simulation, seeded from NumPy's global stream (pyabc's). The fit itself runs
+        rounds of proposals at once (:class:`diplosim.analysis.abc_fit.Batched`)."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's global stream
-        try:
-            return self.discrepancies(params, seed)
-        except InputError:  # a proposal the schema refuses: as far from the record as can be
-            return dict.fromkeys((*self.cases, "record"), math.inf)
+        return self.discrepancies(params, seed)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to workers without the scenarios it has built (they build their own)."""
+        return {**self.__dict__, "_cache": {}}
 
     def zero(self) -> dict[str, float]:
         """The observed "summary": every discrepancy 0."""
@@ -155,11 +202,8 @@ def predict(model: JointModel, name: str, posterior: Any, *, draws: int,
     rows = rng.choice(len(posterior), size=draws, p=w / w.sum())
     paths = [c for c in posterior.columns if c != "weight"]
     seeds = replication_seeds(seed, draws)
-    first, connected, span = [], [], 0.0
-    for i, row in enumerate(rows):
-        params = {p: float(posterior.iloc[row][p]) for p in paths}
-        runs = model.simulate_case(name, params, [seeds[i]])
-        first.append(runs.first_agreement[0])
-        connected.append(runs.connected[0])
-        span = runs.span
-    return CaseRuns(np.array(first), np.array(connected).reshape(draws, -1), span)
+    params = [{p: float(posterior.iloc[row][p]) for p in paths} for row in rows]
+    runs = model.simulate_cases(name, params, [[s] for s in seeds])  # the draws on one axis
+    return CaseRuns(np.array([r.first_agreement[0] for r in runs]),
+                    np.array([r.connected[0] for r in runs]).reshape(draws, -1),
+                    runs[0].span if runs else 0.0)

@@ -57,8 +57,8 @@ from diplosim.results.runset import command_line, now, versions
 from diplosim.scenario.shared import PREFIX, available, parameter_set
 
 # The default budget: within an hour on two cores (docs/calibration.md has the times).
-DEFAULTS = {"population": 100, "generations": 6, "episodes": 200, "reps": 8,
-            "max_simulations": 2000}
+DEFAULTS = {"population": 1000, "generations": 8, "episodes": 200, "reps": 8,
+            "max_simulations": 40000}
 # The budget of each fold of the study: eight folds in about the time of one full fit.
 LOCO_DEFAULTS = {"population": 40, "generations": 3, "episodes": 200, "reps": 4,
                  "max_simulations": 600}

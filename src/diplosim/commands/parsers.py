@@ -108,10 +108,10 @@ def calibrate(sub: Subparsers) -> None:
     f.add_argument("--prior", action="append", default=[], metavar="PATH=LOW:HIGH[:log]",
                    help="fit this dotted path (repeatable; replaces the default priors)")
     f.add_argument("--population", type=int, default=None,
-                   help="particles per generation (default 200; 100 with --joint, 40 per fold "
+                   help="particles per generation (default 200; 1000 with --joint, 40 per fold "
                    "with --loco)")
     f.add_argument("--generations", type=int, default=None,
-                   help="at most this many generations (default 10; 6 with --joint, 3 with "
+                   help="at most this many generations (default 10; 8 with --joint, 3 with "
                    "--loco)")
     f.add_argument("--episodes", type=int, default=None,
                    help="simulated episodes per parameter set (default 400; 200 with --joint)")
@@ -142,7 +142,7 @@ def calibrate(sub: Subparsers) -> None:
     j.add_argument("--loco", action="store_true",
                    help="leave one case out, for each case in turn (resumable fold by fold)")
     f.add_argument("--max-simulations", type=int, default=None, metavar="N",
-                   help="stop a fit after N simulations in all (a budget per fit; default 2000 "
+                   help="stop a fit after N simulations in all (a budget per fit; default 40000 "
                    "with --joint, 600 per fold with --loco, none with --fit)")
     p.set_defaults(func=lazy("diplosim.commands.calibrate:calibrate_command"))
 

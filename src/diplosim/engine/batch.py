@@ -38,6 +38,7 @@ from diplosim.engine.tension import Tension, TensionRates
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent, KindTable
+from diplosim.scenario.rates import hazards
 from diplosim.scenario.schema import EventType
 
 FloatArray = NDArray[np.float64]
@@ -162,14 +163,15 @@ class _PerDyad:
     misperception: _Misperception
 
 
-def tension_rates(scenarios: Sequence[Scenario]) -> TensionRates:
-    """The per-step tension values of a batch: the scenario's own when every replication has
-    the same, else one value per dyad, replication by replication."""
+def tension_rates(scenarios: Sequence[Scenario], copies: int = 1) -> TensionRates:
+    """The per-step tension values of a batch holding ``copies`` replications of each of
+    ``scenarios`` in turn: the scenario's own when all have the same, else one value per dyad,
+    replication by replication."""
     specs = [x.compiled.step.tension for x in scenarios]
     first = specs[0]
     if all(s == first for s in specs):
         return first
-    n_dyads = len(scenarios[0].compiled.dyad_labels)
+    n_dyads = len(scenarios[0].compiled.dyad_labels) * copies
 
     def per_dyad(values: list[Any]) -> FloatArray:
         return np.repeat(np.asarray(values, dtype=float), n_dyads)
@@ -186,6 +188,15 @@ def tension_rates(scenarios: Sequence[Scenario]) -> TensionRates:
         baseline_concentration=concentration,
         misperception=_Misperception(*(per_dyad([getattr(s.misperception, n) for s in specs])
                                        for n in ("growth", "learning", "transfer"))))
+
+
+def audience_cost_weight(scenarios: Sequence[Scenario], channels: int) -> float | FloatArray:
+    """The audience-cost weight of a batch: one number when every scenario has the same, else
+    one per channel (``channels`` of each scenario's, in turn)."""
+    weights = [x.spec.tension.audience_cost_weight for x in scenarios]
+    if len(set(weights)) == 1:
+        return weights[0]
+    return np.repeat(np.asarray(weights, dtype=float), channels)
 
 
 def check_structure(scenario: Scenario, variants: Sequence[Scenario]) -> None:
@@ -220,6 +231,16 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
     """Run ``reps`` replications of ``scenario`` together for ``steps`` steps (default: the
     scenario's) and return the level of every ``mission: true`` channel at every step, shape
     ``(steps + 1, reps, missions)`` (step 0 is the initial state)."""
+    return mission_levels_many([scenario], reps, [rng], steps)
+
+
+def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequence[Any],
+                        steps: int | None = None) -> NDArray[np.int8]:
+    """:func:`mission_levels` of each of ``scenarios`` (of one structure, :func:`structure`)
+    with its own seed, all on one batch axis: block k of the result (replications
+    ``k·reps … (k+1)·reps − 1``) equals ``mission_levels(scenarios[k], reps, seeds[k])``
+    exactly, since each block draws from its own generators."""
+    scenario = scenarios[0]
     c = scenario.compiled
     if c.negotiation is not None:
         raise InputError.single("a batch of replications cannot hold Track 1 talks",
@@ -227,20 +248,24 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
                                 allowed="a scenario without a negotiation section")
     if reps < 1:
         raise InputError.single("must be at least 1", source="reps", value=reps)
+    check_structure(scenario, scenarios)
     horizon = scenario.steps if steps is None else steps
-    spec = scenario.spec
-    big = tile(c, reps)
-    tension_rng, channel_rng = np.random.default_rng(rng).spawn(2)
+    n = len(scenarios) * reps
+    big = stack([x.compiled for x in scenarios for _ in range(reps)])
+    gens = [np.random.default_rng(s).spawn(2) for s in seeds]
+    tension_rng = Streams([g[0] for g in gens], reps * len(c.dyad_labels))
+    channel_rng = Streams([g[1] for g in gens], reps * c.n_channels, STREAM_AHEAD)
     hawkishness = big.hawkishness.copy()
     audience_cost = big.audience_cost.copy()
-    tension = Tension(c.step.tension, big.tension0, big.baseline, big.misperception0,
+    tension = Tension(tension_rates(scenarios, reps), big.tension0, big.baseline,
+                      big.misperception0,
                       0.5 * (hawkishness[big.dyad_a] + hawkishness[big.dyad_b]), tension_rng)
-    channels = Channels(big, spec.tension.audience_cost_weight, channel_rng)
+    channels = Channels(big, audience_cost_weight(scenarios, reps * c.n_channels), channel_rng)
     timeline = Timeline(big.events, big.dyad_labels, big.state_ids)
     missions = np.flatnonzero(c.kinds.mission[c.channel_kind])
-    watched = _tile_index(missions, c.n_channels, reps)
-    out = np.empty((horizon + 1, reps, missions.size), dtype=np.int8)
-    out[0] = channels.level[watched].reshape(reps, missions.size)
+    watched = _tile_index(missions, c.n_channels, n)
+    out = np.empty((horizon + 1, n, missions.size), dtype=np.int8)
+    out[0] = channels.level[watched].reshape(n, missions.size)
     flows = channels.flows(len(big.dyad_labels))
     for t in range(1, horizon + 1):  # the order of DiplomacyModel.step
         entries = timeline.apply(t, tension, channels, hawkishness, audience_cost)
@@ -250,7 +275,7 @@ def mission_levels(scenario: Scenario, reps: int, rng: Any = None,
         tension.step(flows)
         channels.step(tension.tension)
         flows = channels.flows(len(big.dyad_labels))
-        out[t] = channels.level[watched].reshape(reps, missions.size)
+        out[t] = channels.level[watched].reshape(n, missions.size)
     return out
 
 
@@ -320,10 +345,7 @@ class Batch:
         self.tension = Tension(tension_rates(self.variants), big.tension0, big.baseline,
                                big.misperception0, self._dyad_hawkishness(),
                                Streams([g[0] for g in gens], self.nd, tension_ahead))
-        weights = {v.spec.tension.audience_cost_weight for v in self.variants}
-        weight = (spec.tension.audience_cost_weight if len(weights) == 1 else np.repeat(
-            [v.spec.tension.audience_cost_weight for v in self.variants], self.nch))
-        self.channels = Channels(big, weight,
+        self.channels = Channels(big, audience_cost_weight(self.variants, self.nch),
                                  Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so)
@@ -354,6 +376,15 @@ class Batch:
         self._talks_unofficial_size = np.array([x.unofficial.size for _, x in active])
         # the ripeness window of every replication's talks (Talks.history, as one array)
         self._talks_window = np.zeros((c.step.window_values, len(active)))
+        # each talks' state as the step reads it (Talks.idle), kept up to date by _refresh
+        self._in_session = np.zeros(len(active), dtype=bool)
+        self._in_force = np.zeros(len(active), dtype=bool)
+        self._cooldown = np.array([x.cooldown_until for _, x in active], dtype=np.int64)
+        self._shortfall = np.zeros(len(active))
+        durability = [x.spec.durability for _, x in active]
+        self._base_hazard = np.array([d.base_hazard for d in durability])
+        self._suppression = np.array([d.suppression for d in durability])
+        self._civil_society = np.array([d.civil_society for d in durability])
         self._ripeness = _Ripeness(*(np.array([getattr(x.spec.ripeness, name) for _, x in active])
                                      for name in ("hurting", "band", "way_out")))
         self.network = Connectivity(c, spec.metrics.min_access, reps)
@@ -436,14 +467,44 @@ class Batch:
         newest = (t - 1) % len(window)
         window[newest] = tension_now
         calendar = self.scenario.compiled.step.calendar
-        level, change = window_reading(window, newest, calendar)
-        ripe = (t >= len(window)) & ripe_window(self._ripeness, level, change, m)
-        for (rep, talks), tension_i, m_i, open_i, ripe_i, share_i in zip(
-                self._talks, tension_now.tolist(), m.tolist(), open_direct.tolist(),
-                ripe.tolist(), share.tolist(), strict=True):
-            now = Now(tension_i, m_i, open_i, ripe_i, share_i)
-            if not talks.idle(t, now):
-                self.logs[rep].extend(talks.step(t, self.tension, level, now))
+        reading, change = window_reading(window, newest, calendar)
+        ripe = (t >= len(window)) & ripe_window(self._ripeness, reading, change, m)
+        # An agreement in force breaks down with its hazard, for all at once: one uniform from
+        # each such replication's talks stream, as Talks.step draws it.
+        in_force = np.flatnonzero(self._in_force)
+        if in_force.size:
+            hazard = self._breakdown_hazard(in_force, share[in_force])
+            u = np.array([self._talks[i][1].rng.random() for i in in_force.tolist()])
+            for i in in_force[u < hazard].tolist():
+                rep, talks = self._talks[i]
+                self.logs[rep].append(talks.break_down(t, self.tension))
+                self._refresh(i)
+        # Talks that hold a session, or that may open one (cooldown over, channel open, ripe).
+        able = ~self._in_force & (self._in_session | ((t >= self._cooldown) & open_direct
+                                                      & ripe))
+        able[in_force] = False  # this step's breakdowns open nothing
+        for i in np.flatnonzero(able).tolist():
+            rep, talks = self._talks[i]
+            now = Now(float(tension_now[i]), float(m[i]), bool(open_direct[i]), bool(ripe[i]),
+                      float(share[i]))
+            self.logs[rep].extend(talks.step(t, self.tension, level, now))
+            self._refresh(i)
+
+    def _breakdown_hazard(self, i: NDArray[np.int64], share: FloatArray) -> FloatArray:
+        """Talks.hazard_at of the talks ``i`` with agreements in force, at once."""
+        base = np.minimum(self._base_hazard[i] + self._suppression[i] * self._shortfall[i], 1.0)
+        h = base * (1.0 - self._civil_society[i] * share)
+        years = self.scenario.compiled.step.years
+        return h if years is None else hazards(h, years)
+
+    def _refresh(self, i: int) -> None:
+        """What the batch keeps of the talks ``i`` after they stepped."""
+        talks = self._talks[i][1]
+        self._in_session[i] = talks.session is not None
+        self._in_force[i] = talks.in_force is not None
+        self._cooldown[i] = talks.cooldown_until
+        if talks.in_force is not None:
+            self._shortfall[i] = talks.in_force["shortfall"]
 
     def run(self) -> None:
         """Run every replication to the scenario's last step."""

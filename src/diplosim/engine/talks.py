@@ -189,22 +189,13 @@ class Talks:
         """One step of the talks. ``now`` (:class:`Now`) may be given by a caller that computed
         it for many replications at once (:class:`~diplosim.engine.batch.Batch`, which keeps the
         tension window itself); the values are the same as :meth:`now` gives."""
-        d = self.dyad
         if now is None:
             now = self.now(tension, levels)
         tension_now, m, channel_open = now.tension, now.misperception, now.channel_open
         log: list[LogEntry] = []
         if self.in_force is not None:
             if self.rng.random() < self.hazard_at(now.unofficial_open_share):
-                tension.shock(d, self.spec.breakdown_shock)
-                rec = self.in_force["record"]
-                rec["broke_down"] = t
-                rec["durability"] = t - rec["ended"]
-                rec["durability_censored"] = False
-                self.in_force = None
-                self.cooldown_until = t + self.dynamics.cooldown
-                log.append(LogEntry(t, "agreement_breakdown", "", self.label, 0,
-                                    f"tension +{self.spec.breakdown_shock:g}"))
+                log.append(self.break_down(t, tension))
         elif self.session is not None:
             if not channel_open:
                 log += self._finish(t, tension, "interrupted")
@@ -215,6 +206,19 @@ class Talks:
             if self.dynamics.calendar:  # calendar time: this step's rounds are played
                 log += self._play(t, tension)
         return log
+
+    def break_down(self, t: int, tension: Tension) -> LogEntry:
+        """The agreement in force breaks down at step ``t`` (its hazard struck)."""
+        assert self.in_force is not None
+        tension.shock(self.dyad, self.spec.breakdown_shock)
+        rec = self.in_force["record"]
+        rec["broke_down"] = t
+        rec["durability"] = t - rec["ended"]
+        rec["durability_censored"] = False
+        self.in_force = None
+        self.cooldown_until = t + self.dynamics.cooldown
+        return LogEntry(t, "agreement_breakdown", "", self.label, 0,
+                        f"tension +{self.spec.breakdown_shock:g}")
 
     def _play(self, t: int, tension: Tension) -> list[LogEntry]:
         """The rounds of step ``t``; the talks' end if the session ends."""

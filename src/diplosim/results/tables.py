@@ -32,9 +32,9 @@ at a date keeps that date in ``events.date`` (:mod:`diplosim.scenario.dates`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from diplosim.engine.recorder import Recorded
 from diplosim.engine.talks import TALKS_COLUMNS
 from diplosim.scenario import Scenario
 from diplosim.scenario.dates import periods_of
+
+if TYPE_CHECKING:
+    from diplosim.engine.batch import Batch
 
 TABLES = ("dyads", "open_channels", "level_changes", "spells", "events", "summary", "talks")
 
@@ -97,6 +100,28 @@ def batch_size(scenario: Scenario, steps: int | None = None) -> int:
     return int(min(256, max(1, BATCH_BYTES // max(per_rep, 1))))
 
 
+def run_batches(scenario: Scenario, seeds: Sequence[Any],
+                variants: Sequence[Scenario] | None = None
+                ) -> Iterator[tuple[list[int], Batch]]:
+    """The replications ``seeds`` of ``scenario`` (or each under its own of ``variants``) run
+    as batches of at most :func:`batch_size` replications, variants of one structure together:
+    yields each batch after it has run, with the indices (into ``seeds``) of its
+    replications."""
+    from diplosim.engine.batch import Batch, group_by_structure
+
+    groups = ([list(range(len(seeds)))] if variants is None
+              else group_by_structure(variants))
+    for group in groups:
+        first_of = scenario if variants is None else variants[group[0]]
+        size = batch_size(first_of)
+        for first in range(0, len(group), size):
+            chunk = group[first:first + size]
+            batch = Batch(first_of, [seeds[i] for i in chunk],
+                          None if variants is None else [variants[i] for i in chunk])
+            batch.run()
+            yield chunk, batch
+
+
 def simulate_many(scenario: Scenario, seeds: Sequence[Any],
                   on_batch: Callable[[int], None] | None = None,
                   variants: Sequence[Scenario] | None = None) -> list[RunResult]:
@@ -106,23 +131,12 @@ def simulate_many(scenario: Scenario, seeds: Sequence[Any],
     replication, e.g. a posterior's draws), ``simulate(variants[r], rng=seeds[r])``; variants
     of one structure share batches. ``on_batch(n)`` is called after each batch of ``n``
     replications (progress)."""
-    from diplosim.engine.batch import Batch, group_by_structure
-
-    groups = ([list(range(len(seeds)))] if variants is None
-              else group_by_structure(variants))
     results: list[RunResult | None] = [None] * len(seeds)
-    for group in groups:
-        first_of = scenario if variants is None else variants[group[0]]
-        size = batch_size(first_of)
-        for first in range(0, len(group), size):
-            chunk = group[first:first + size]
-            batch = Batch(first_of, [seeds[i] for i in chunk],
-                          None if variants is None else [variants[i] for i in chunk])
-            batch.run()
-            for r, i in enumerate(chunk):
-                results[i] = collect(batch.replication(r), seed=seeds[i])
-            if on_batch is not None:
-                on_batch(len(chunk))
+    for chunk, batch in run_batches(scenario, seeds, variants):
+        for r, i in enumerate(chunk):
+            results[i] = collect(batch.replication(r), seed=seeds[i])
+        if on_batch is not None:
+            on_batch(len(chunk))
     return [r for r in results if r is not None]
 
 
