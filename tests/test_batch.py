@@ -19,7 +19,7 @@ from diplosim.experiment.outcomes import compute_outcomes
 from diplosim.experiment.runner import Chunk, RunContext, RunSpec, run_chunk, simulate_outcomes
 from diplosim.experiment.spec import OutcomeSpec
 from diplosim.io.errors import InputError
-from diplosim.results.replicate import replication_seeds
+from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
 from diplosim.scenario import load_scenario
 
@@ -218,3 +218,36 @@ def test_replications_of_another_structure_get_a_batch_of_their_own() -> None:
     for seed, variant, got in zip(seeds, variants, many, strict=True):
         pd.testing.assert_frame_equal(simulate(variant, rng=seed).dyads, got.dyads,
                                       check_exact=True)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_tables_built_per_batch_equal_the_replications_tables_stacked(path: Path) -> None:
+    """simulate_tables builds each table for a whole batch from its arrays: the very frames
+    (values, dtypes, order) that stacking collect() of each replication gives."""
+    from diplosim.results.runset import combine
+    from diplosim.results.tables import simulate_tables
+
+    scenario = scenario_of(path)
+    seeds = replication_seeds(13, 3)
+    labels = [seed_label(s) for s in seeds]
+    stacked = combine(simulate_many(scenario, seeds), labels)
+    built = simulate_tables(scenario, seeds, labels)
+    assert sorted(built) == sorted(stacked)
+    for name, frame in stacked.items():
+        pd.testing.assert_frame_equal(frame, built[name], check_exact=True, obj=name)
+
+
+def test_tables_of_variants_of_two_structures_come_back_in_replication_order() -> None:
+    from diplosim.results.runset import combine
+    from diplosim.results.tables import simulate_tables
+
+    base = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
+    other = base.with_overrides({"parameters.tension.noise": 0.0})  # a batch of its own
+    variants = [other, base, other, base.with_overrides({"tension.initial": 0.5})]
+    seeds = replication_seeds(17, len(variants))
+    labels = [seed_label(s) for s in seeds]
+    stacked = combine(simulate_many(base, seeds, variants=variants), labels)
+    built = simulate_tables(base, seeds, labels, variants=variants)
+    for name, frame in stacked.items():
+        pd.testing.assert_frame_equal(frame, built[name], check_exact=True, obj=name)
+    assert list(dict.fromkeys(built["dyads"]["replication"])) == [0, 1, 2, 3]

@@ -14,10 +14,10 @@ from diplosim.io.errors import InputError
 from diplosim.io.outputs import claim_folder
 from diplosim.io.overrides import parse_assignments
 from diplosim.io.progress import Progress
-from diplosim.results.posterior import Posterior, posterior_record, read_posterior
+from diplosim.results.posterior import posterior_record, read_posterior
 from diplosim.results.replicate import replication_seeds, seed_label
-from diplosim.results.runset import combine, command_line, now, versions, write_runset
-from diplosim.results.tables import RunResult, simulate_many
+from diplosim.results.runset import command_line, now, versions, write_runset
+from diplosim.results.tables import simulate_tables
 from diplosim.scenario import Scenario, load_scenario
 from diplosim.scenario.dates import period_of
 
@@ -53,14 +53,16 @@ def run_command(args: argparse.Namespace) -> int:
     posterior = read_posterior(args.posterior) if args.posterior else None
     progress = Progress(args.reps, "replications", enabled=None if not args.quiet else False)
     particles: list[int] = []
-    if posterior is None:
-        # replications as an array axis (diplosim.engine.batch): each equals its single run
-        results = simulate_many(scenario, seeds, on_batch=lambda n: progress.update(n))
-    else:
+    variants = None
+    if posterior is not None:  # each replication under its own draw, on the same batch axis
         particles = posterior.draw(seeds)
-        results = _under_posterior(scenario, posterior, seeds, particles, progress)
+        drawn = {k: posterior.scenario_for(scenario, k) for k in dict.fromkeys(particles)}
+        variants = [drawn[k] for k in particles]
     labels = [seed_label(s) for s in seeds]
-    tables = combine(results, labels)
+    # replications as an array axis (diplosim.engine.batch), each equal to its single run; the
+    # tables built a batch at a time from the batch's arrays
+    tables = simulate_tables(scenario, seeds, labels, on_batch=progress.update,
+                             variants=variants)
     provenance = {
         "kind": "run",
         "scenario": {
@@ -101,17 +103,6 @@ def run_command(args: argparse.Namespace) -> int:
         if figures:
             print(f"figures: {len(figures)} in {out}/figures/")
     return 0
-
-
-def _under_posterior(scenario: Scenario, posterior: Posterior,
-                     seeds: list[np.random.SeedSequence], particles: list[int],
-                     progress: Progress) -> list[RunResult]:
-    """Each replication under its particle's values, the draws on the batch axis: one batch
-    holds replications of different particles (each still its single run; particles that
-    change the scenario's structure get batches of their own)."""
-    drawn = {k: posterior.scenario_for(scenario, k) for k in dict.fromkeys(particles)}
-    return simulate_many(scenario, seeds, on_batch=progress.update,
-                         variants=[drawn[k] for k in particles])
 
 
 def _draw(out: Path) -> list[Path]:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from diplosim.engine.recorder import Recorded
 from diplosim.engine.talks import TALKS_COLUMNS
@@ -140,6 +141,183 @@ def simulate_many(scenario: Scenario, seeds: Sequence[Any],
     return [r for r in results if r is not None]
 
 
+def simulate_tables(scenario: Scenario, seeds: Sequence[Any], labels: Sequence[str],
+                    on_batch: Callable[[int], None] | None = None,
+                    variants: Sequence[Scenario] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of the replications ``seeds`` stacked, with ``replication`` and ``seed``
+    (``labels``) columns — what :func:`~diplosim.results.runset.combine` makes of
+    :func:`simulate_many`'s results, byte for byte — built a batch at a time from the batch's
+    arrays (:func:`batch_tables`), not a replication at a time."""
+    parts: list[tuple[list[int], dict[str, pd.DataFrame]]] = []
+    for chunk, batch in run_batches(scenario, seeds, variants):
+        parts.append((chunk, batch_tables(batch, chunk, [labels[i] for i in chunk])))
+        if on_batch is not None:
+            on_batch(len(chunk))
+    # variants of several structures run in batches of their own: back to replication order
+    out = {name: _by_replication(pd.concat([t[name] for _, t in parts], ignore_index=True))
+           for name in TABLES}
+    first = scenario if variants is None else variants[0]
+    out["channels"] = channel_table(first)
+    out["actors"] = actor_table(first)
+    return out
+
+
+def _by_replication(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order of their replication (stable: each replication's own order kept)."""
+    if df["replication"].is_monotonic_increasing:
+        return df
+    return df.sort_values("replication", kind="stable", ignore_index=True)
+
+
+def batch_tables(batch: Batch, replications: Sequence[int], labels: Sequence[str]
+                 ) -> dict[str, pd.DataFrame]:
+    """Every table of a batch that has run, its replications stacked (replication ``r`` of the
+    batch numbered ``replications[r]``, seed label ``labels[r]``): equal to stacking
+    :func:`collect` of each replication, built from the batch's arrays at once."""
+    views = [batch.replication(r) for r in range(batch.reps)]
+    scenario = batch.scenario
+    c, spec = scenario.compiled, scenario.spec
+    rec = batch.recorder
+    n, reps, nd = rec.n, batch.reps, len(c.dyad_labels)
+    rep_ids = np.asarray(replications, dtype=np.int64)
+    seed_of = np.array([str(x) for x in labels], dtype=object)
+
+    def head(rows_per_rep: NDArray[np.int64] | int) -> dict[str, Any]:
+        counts = np.broadcast_to(np.asarray(rows_per_rep, dtype=np.int64), (reps,))
+        return {"replication": np.repeat(rep_ids, counts),
+                "seed": pd.array(np.repeat(seed_of, counts), dtype="str")}
+
+    def stacked(counts: list[int], frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (the replications' rows in turn, ``counts`` each) with the two columns."""
+        columns = head(np.array(counts, dtype=np.int64))
+        frame.insert(0, "seed", columns["seed"])
+        frame.insert(0, "replication", columns["replication"])
+        return frame
+
+    def per_rep(a: NDArray[Any]) -> NDArray[Any]:
+        """(steps, reps * k) -> (reps, steps, k), flattened rep by rep."""
+        return a[:n].reshape(n, reps, -1).transpose(1, 0, 2).ravel()
+
+    steps = np.arange(n)
+    labels_ = np.array(c.dyad_labels, dtype=object)
+    state_ids = np.array(c.state_ids, dtype=object)
+    connected = np.full((n, reps, nd), np.nan)
+    redundancy = np.full((n, reps, nd), np.nan)
+    ntr = c.tracked_dyads.size
+    connected[:, :, c.tracked_dyads] = rec.connected[:n].reshape(n, reps, ntr)
+    redundancy[:, :, c.tracked_dyads] = rec.redundancy[:n].reshape(n, reps, ntr)
+    dyads = pd.DataFrame({
+        **head(n * nd),
+        "step": np.tile(np.repeat(steps, nd), reps),
+        "dyad": np.tile(labels_, n * reps),
+        "state_a": np.tile(state_ids[c.dyad_a], n * reps),
+        "state_b": np.tile(state_ids[c.dyad_b], n * reps),
+        "tension": per_rep(rec.tension),
+        "misperception": per_rep(rec.misperception),
+        "participant_misperception": per_rep(rec.participant_misperception),
+        "communication": per_rep(rec.flow),
+        "mission_closed": per_rep(rec.mission_closed).astype(np.int64),
+        "connected": connected.transpose(1, 0, 2).ravel(),
+        "redundancy": redundancy.transpose(1, 0, 2).ravel(),
+    })
+    open_channels = _open_table_batch(batch, n, labels_, head)
+    level_changes = _changes_batch(batch, views, head)
+    closed = rec.mission_closed[:n].reshape(n, reps, nd)
+    first_closure = [_first_closure(closed[:, r]) for r in range(reps)]
+    spell_rows = [_spell_rows(view, n, fc) for view, fc in zip(views, first_closure, strict=True)]
+    spells = stacked([len(x) for x in spell_rows], pd.DataFrame(
+        [row for rows in spell_rows for row in rows], columns=SPELL_COLUMNS))
+    logs = [view.recorder.log for view in views]
+    events = stacked([len(x) for x in logs], pd.DataFrame(
+        [vars(e) for log in logs for e in log],
+        columns=["step", "type", "label", "target", "channels_affected", "detail"]))
+    records = [view.talks.finish_run(n - 1) if view.talks is not None else []
+               for view in views]
+    talks = stacked([len(x) for x in records], pd.DataFrame(
+        [r for rs in records for r in rs], columns=TALKS_COLUMNS))
+    summaries = [_summary_columns(view, n, connected[:, r], redundancy[:, r], first_closure[r],
+                                  records[r])
+                 for r, view in enumerate(views)]
+    summary = pd.DataFrame({**head(nd), **{
+        k: np.concatenate([x[k] for x in summaries]) for k in summaries[0]}})
+    if spec.start is not None:
+        for table in (dyads, open_channels, level_changes, events):
+            first_day, label = periods_of(table["step"].to_numpy(), spec.start, spec.time_unit)
+            table.insert(3, "date", first_day)
+            table.insert(4, "period", label)
+        own = np.array([e.when or np.datetime64("NaT", "D") for log in logs for e in log],
+                       dtype="datetime64[D]")
+        dated = ~np.isnat(own)
+        if dated.any():
+            events["date"] = np.where(dated, own, events["date"].to_numpy(dtype="datetime64[D]"))
+    return {"dyads": dyads, "open_channels": open_channels, "level_changes": level_changes,
+            "spells": spells, "events": events, "summary": summary, "talks": talks}
+
+
+def _open_table_batch(batch: Batch, n: int, labels: np.ndarray,
+                      head: Callable[[Any], dict[str, Any]]) -> pd.DataFrame:
+    """:func:`_open_table` of every replication of a batch, stacked."""
+    c = batch.scenario.compiled
+    reps, nd = batch.reps, len(labels)
+    counts = batch.recorder.open[:n].reshape(n, reps, nd, -1)
+    kinds = list(c.kinds.names)
+    tracks = sorted(set(c.kinds.track), key=lambda t: (len(t), t))
+    by_track = np.stack(
+        [counts[..., [k for k, tr in enumerate(c.kinds.track) if tr == t]].sum(axis=3)
+         for t in tracks], axis=3) if tracks else np.zeros((n, reps, nd, 0), np.int64)
+    blocks: list[dict[str, np.ndarray]] = []
+    for by, groups, arr in (("track", tracks, by_track), ("kind", kinds, counts)):
+        g = len(groups)
+        if g == 0:
+            continue
+        blocks.append({
+            "step": np.repeat(np.arange(n), nd * g),
+            "dyad": np.tile(np.repeat(labels, g), n),
+            "by": np.full(n * nd * g, by, dtype=object),
+            "group": np.tile(np.array(groups, dtype=object), n * nd),
+            "open_channels": arr.transpose(1, 0, 2, 3).reshape(reps, -1),
+        })
+    if not blocks:
+        return pd.DataFrame({**head(0), **{k: [] for k in
+                                           ("step", "dyad", "by", "group", "open_channels")}})
+    per = sum(len(b["step"]) for b in blocks)
+    columns: dict[str, np.ndarray] = {}
+    for name in ("step", "dyad", "by", "group"):
+        one = np.concatenate([b[name] for b in blocks])  # one replication's rows
+        columns[name] = np.tile(one, reps)
+    columns["open_channels"] = np.concatenate([b["open_channels"] for b in blocks],
+                                              axis=1).ravel()
+    return pd.DataFrame({**head(per), **columns})
+
+
+def _changes_batch(batch: Batch, views: Sequence[Recorded],
+                   head: Callable[[Any], dict[str, Any]]) -> pd.DataFrame:
+    """The ``level_changes`` of every replication of a batch, stacked: each replication's
+    initial levels at step 0, then its changes."""
+    ids = np.array(batch.scenario.compiled.channel_ids, dtype=object)
+    steps, channels, levels, counts = [], [], [], []
+    unchanged = False  # a replication with no change at all (its channel column is object)
+    for view in views:
+        rec = view.recorder
+        step = np.concatenate(rec.change_step) if rec.change_step else np.zeros(0, np.int64)
+        later = step > 0
+        channel = (np.concatenate(rec.change_channel).astype(np.int64) if rec.change_channel
+                   else np.zeros(0, np.int64))[later]
+        level = (np.concatenate(rec.change_level) if rec.change_level
+                 else np.zeros(0, np.int64))[later]
+        level0 = view.diplomacy_scenario.compiled.level0
+        unchanged |= step.size == 0
+        steps += [np.zeros(ids.size, dtype=np.int64), step[later]]
+        channels += [ids, ids[channel]]
+        levels += [level0, level]
+        counts.append(ids.size + int(later.sum()))
+    channel_ids = np.concatenate(channels)
+    return pd.DataFrame({**head(np.array(counts)), "step": np.concatenate(steps),
+                         "channel": (pd.Series(channel_ids, dtype=object) if unchanged
+                                     else channel_ids),
+                         "level": np.concatenate(levels).astype(np.int64)})
+
+
 def collect(model: Recorded, seed: Any = None) -> RunResult:
     """Build the result tables from a model that has run."""
     c = model.diplomacy_scenario.compiled
@@ -176,7 +354,8 @@ def collect(model: Recorded, seed: Any = None) -> RunResult:
     init = pd.DataFrame({"step": 0, "channel": np.array(c.channel_ids, dtype=object),
                          "level": c.level0})
     changes = pd.concat([init, changes[changes.step > 0]], ignore_index=True)
-    spells = _spells(model, n, _first_closure(rec.mission_closed[:n]))
+    spells = pd.DataFrame(_spell_rows(model, n, _first_closure(rec.mission_closed[:n])),
+                          columns=SPELL_COLUMNS)
     events = pd.DataFrame(
         [vars(e) for e in rec.log],
         columns=["step", "type", "label", "target", "channels_affected", "detail"],
@@ -253,12 +432,11 @@ def summarize(model: Recorded) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-dyad ``summary`` and the ``talks`` table of a model that has run (call once)."""
     n = model.recorder.n
     connected, redundancy = dyad_metrics(model)
-    summary = _summary(model, n, connected, redundancy,
-                       _first_closure(model.recorder.mission_closed[:n]))
     records = model.talks.finish_run(n - 1) if model.talks is not None else []
-    talks = pd.DataFrame(records, columns=TALKS_COLUMNS)
-    _talks_summary(summary, talks)
-    return summary, talks
+    summary = pd.DataFrame(_summary_columns(
+        model, n, connected, redundancy, _first_closure(model.recorder.mission_closed[:n]),
+        records))
+    return summary, pd.DataFrame(records, columns=TALKS_COLUMNS)
 
 
 def _first_closure(mission_closed: np.ndarray) -> np.ndarray:
@@ -268,7 +446,12 @@ def _first_closure(mission_closed: np.ndarray) -> np.ndarray:
     return first
 
 
-def _spells(model: Recorded, n: int, first_closure: np.ndarray) -> pd.DataFrame:
+SPELL_COLUMNS = [
+    "channel", "kind", "track", "dyad", "spell", "opened", "closed", "censored", "duration",
+    "levels", "first_closure", "opened_since_closure", "closed_since_closure", "open_at_closure"]
+
+
+def _spell_rows(model: Recorded, n: int, first_closure: np.ndarray) -> list[dict[str, Any]]:
     c = model.diplomacy_scenario.compiled
     rec = model.recorder
     final_step = n - 1
@@ -303,10 +486,7 @@ def _spells(model: Recorded, n: int, first_closure: np.ndarray) -> pd.DataFrame:
                 "open_at_closure": bool(
                     not np.isnan(fc) and opened <= fc and (end is None or end > fc)),
             })
-    return pd.DataFrame(rows, columns=[
-        "channel", "kind", "track", "dyad", "spell", "opened", "closed", "censored", "duration",
-        "levels", "first_closure", "opened_since_closure", "closed_since_closure",
-        "open_at_closure"])
+    return rows
 
 
 def channel_spells(history: list[tuple[int, int]]) -> list[tuple[int, int | None, list[int]]]:
@@ -356,8 +536,10 @@ def closure_metrics(model: Recorded, n: int, connected: np.ndarray, redundancy: 
     return closure_steps, continuity, red_closure, reopened
 
 
-def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
-             first_closure: np.ndarray) -> pd.DataFrame:
+def _summary_columns(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndarray,
+                     first_closure: np.ndarray,
+                     records: Sequence[dict[str, Any]] | None = None) -> dict[str, np.ndarray]:
+    """The summary's columns; with the run's talks ``records``, its negotiation columns too."""
     c = model.diplomacy_scenario.compiled
     rec = model.recorder
     tension = rec.tension[:n]
@@ -367,10 +549,11 @@ def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndar
     counts = valid.sum(axis=0)
     mean_redundancy = np.where(
         counts > 0, np.where(valid, redundancy, 0.0).sum(axis=0) / np.maximum(counts, 1), np.nan)
-    out = pd.DataFrame({
-        "dyad": list(c.dyad_labels),
-        "state_a": [c.state_ids[i] for i in c.dyad_a],
-        "state_b": [c.state_ids[i] for i in c.dyad_b],
+    state_ids = np.array(c.state_ids, dtype=object)
+    out: dict[str, np.ndarray] = {
+        "dyad": np.array(c.dyad_labels, dtype=object),
+        "state_a": state_ids[c.dyad_a],
+        "state_b": state_ids[c.dyad_b],
         "first_mission_closure": first_closure,
         "mission_reopened": reopened,
         "closure_steps": closure_steps.astype(np.int64),
@@ -380,28 +563,34 @@ def _summary(model: Recorded, n: int, connected: np.ndarray, redundancy: np.ndar
         "final_tension": tension[-1],
         "peak_tension": tension.max(axis=0),
         "peak_step": tension.argmax(axis=0).astype(np.int64),
-    })
+    }
     final_open = rec.open[n - 1]
     for k, name in enumerate(c.kinds.names):
         out[f"open_at_end_{name}"] = final_open[:, k]
+    if records is not None:
+        out.update(talks_columns(c.dyad_labels, records))
     return out
 
 
-def _talks_summary(summary: pd.DataFrame, talks: pd.DataFrame) -> None:
-    """Negotiation outcomes per dyad: talks held, agreements, first agreement, breakdowns."""
-    summary["talks"] = 0
-    summary["agreements"] = 0
-    summary["first_agreement"] = np.nan
-    summary["agreement_breakdowns"] = 0
-    for i, dyad in enumerate(summary["dyad"]):
-        rows = talks[talks["dyad"] == dyad]
-        if rows.empty:
+def talks_columns(dyads: Sequence[str], records: Sequence[dict[str, Any]]
+                  ) -> dict[str, np.ndarray]:
+    """The summary's negotiation columns for ``dyads`` from a run's talks records."""
+    index = {d: i for i, d in enumerate(dyads)}
+    held = np.zeros(len(dyads), dtype=np.int64)
+    agreements = np.zeros(len(dyads), dtype=np.int64)
+    first = np.full(len(dyads), np.nan)
+    breakdowns = np.zeros(len(dyads), dtype=np.int64)
+    for rec in records:
+        i = index.get(rec["dyad"])
+        if i is None:
             continue
-        agreed = rows[rows["agreed"].astype(bool)]
-        summary.loc[i, "talks"] = len(rows)
-        summary.loc[i, "agreements"] = len(agreed)
-        summary.loc[i, "first_agreement"] = agreed["ended"].min() if len(agreed) else np.nan
-        summary.loc[i, "agreement_breakdowns"] = int(rows["broke_down"].notna().sum())
+        held[i] += 1
+        if rec["agreed"]:
+            agreements[i] += 1
+            first[i] = min(first[i], rec["ended"]) if agreements[i] > 1 else rec["ended"]
+        breakdowns[i] += not pd.isna(rec["broke_down"])
+    return {"talks": held, "agreements": agreements, "first_agreement": first,
+            "agreement_breakdowns": breakdowns}
 
 
 def channel_table(scenario: Scenario) -> pd.DataFrame:
