@@ -3,9 +3,12 @@ benchmarks/README.md — no timed assertions here."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +47,24 @@ def test_scaling_table_quick() -> None:
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "×" in line]
     assert len(rows) == 4, done.stdout
     assert rows[1].split("|")[3].strip() == "18,450"  # ten times the channels of the first row
+
+
+@pytest.mark.parametrize("argv", [["posterior", "--draws", "12"],
+                                  ["run_reps", "--reps", "3", "--repeats", "1"]])
+def test_axis_benchmarks_run_at_tiny_sizes(argv: list[str]) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "axis_bench.py"), *argv],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["benchmark"] == argv[0]
+
+
+@pytest.mark.slow
+def test_the_fit_cost_benchmark_runs_at_a_tiny_size() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "axis_bench.py"),
+                           "fit_cost", "--particles", "3", "--alone", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["particles_on_axis"] == 3
+    assert figures["alone_seconds_per_particle"] > 0

@@ -165,6 +165,12 @@ class FitResult:
                          weighted_quantile(self.posterior[p.path], w, hi)) for p in self.priors}
 
 
+def effective_sample_size(weights: Any) -> float:
+    """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w**2).sum()) if w.size and (w**2).sum() > 0 else 0.0
+
+
 def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
     order = np.argsort(values.to_numpy())
     v = values.to_numpy()[order]
@@ -314,6 +320,9 @@ def batch_sampler(model: Batched) -> Any:
                     sample.append(particle)
                     accepted += bool(particle.accepted)
                 evaluated += k
+                logging.getLogger("ABC").info(
+                    f"round: generation {t}, {k} simulated at once, {accepted} of {n} accepted "
+                    f"({model.simulations:,} simulations in all)")
                 rate = max(accepted / evaluated, LOWEST_RATE)
                 size = max(1, min(4 * n, math.ceil((n - accepted) / rate * ROUND_MARGIN)))
             model.discard()
@@ -338,7 +347,7 @@ def quiet_pyabc(progress: bool = True) -> None:
     main.propagate = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("fit: %(message)s"))
-    handler.addFilter(lambda r: r.getMessage().startswith(("t:", "Accepted", "Stop")))
+    handler.addFilter(lambda r: r.getMessage().startswith(("t:", "Accepted", "Stop", "round:")))
     main.handlers[:] = [handler]  # instead of pyabc's own
 
 
@@ -443,6 +452,8 @@ def fit_from_history(history: Any, priors: tuple[Prior, ...]) -> FitResult:
                          "simulations": pops["samples"].to_numpy()})
     gens["acceptance"] = (history.get_nr_particles_per_population().reindex(gens["generation"])
                           .to_numpy() / gens["simulations"].to_numpy())
+    gens["ess"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
+                   for t in gens["generation"]]
     return FitResult(posterior=posterior, generations=gens, priors=priors)
 
 

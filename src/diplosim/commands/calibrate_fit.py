@@ -223,7 +223,9 @@ def posterior_lines(fit: FitResult) -> list[str]:
                      f"[{ivl[p.path][0]:.4g}, {ivl[p.path][1]:.4g}]")
     g = fit.generations
     lines.append(f"\n{len(g)} generations, epsilon {g['epsilon'].iloc[0]:.3f} -> "
-                 f"{g['epsilon'].iloc[-1]:.3f}, {int(g['simulations'].sum())} simulations")
+                 f"{g['epsilon'].iloc[-1]:.3f}, {int(g['simulations'].sum())} simulations; "
+                 f"effective sample size {g['ess'].iloc[-1]:.1f} of "
+                 f"{len(fit.posterior)} particles in the last generation")
     return lines
 
 
