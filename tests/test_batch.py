@@ -251,3 +251,18 @@ def test_tables_of_variants_of_two_structures_come_back_in_replication_order() -
     for name, frame in stacked.items():
         pd.testing.assert_frame_equal(frame, built[name], check_exact=True, obj=name)
     assert list(dict.fromkeys(built["dyads"]["replication"])) == [0, 1, 2, 3]
+
+
+def test_a_batch_without_redundancy_records_everything_else_unchanged() -> None:
+    """redundancy=False skips the maximum flows (a fit reads only connected): every other
+    record is the same, redundancy is 0."""
+    scenario = load_scenario(ROOT / "scenarios" / "northern_ireland_nine_tracks.yaml")
+    seeds = replication_seeds(19, 3)
+    full, lean = Batch(scenario, seeds), Batch(scenario, seeds, redundancy=False)
+    full.run()
+    lean.run()
+    for name in ("tension", "misperception", "flow", "mission_closed", "connected", "open"):
+        np.testing.assert_array_equal(getattr(full.recorder, name), getattr(lean.recorder, name))
+    assert full.recorder.redundancy.any()
+    assert not lean.recorder.redundancy.any()
+    assert [len(x) for x in full.logs] == [len(x) for x in lean.logs]

@@ -125,7 +125,8 @@ class JointModel:
         first = np.full(len(flat), np.nan)
         connected = np.zeros((len(flat), len(target.windows)))
         span = 0.0
-        for chunk, batch in run_batches(scenarios[0], flat, variants):  # summarised as they run
+        # summarised as they run; the targets read connected, never redundancy
+        for chunk, batch in run_batches(scenarios[0], flat, variants, redundancy=False):
             runs = summarise_runs(target, [batch.replication(r) for r in range(len(chunk))])
             first[chunk], connected[chunk], span = runs.first_agreement, runs.connected, runs.span
         out, at = [], 0

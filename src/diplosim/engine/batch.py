@@ -310,10 +310,13 @@ class Replication:
 
 
 class Batch:
-    """``len(seeds)`` replications of ``scenario`` stepped together (see the module's doc)."""
+    """``len(seeds)`` replications of ``scenario`` stepped together (see the module's doc);
+    ``variants``: one scenario per replication, of the scenario's structure; ``redundancy``
+    False skips the maximum flows behind the redundancy metric (recorded as 0; every other
+    record, ``connected`` included, is unchanged)."""
 
     def __init__(self, scenario: Scenario, seeds: Sequence[Any],
-                 variants: Sequence[Scenario] | None = None) -> None:
+                 variants: Sequence[Scenario] | None = None, redundancy: bool = True) -> None:
         if not seeds:
             raise InputError.single("a batch needs at least one replication", source="seeds")
         reps = len(seeds)
@@ -387,7 +390,8 @@ class Batch:
         self._civil_society = np.array([d.civil_society for d in durability])
         self._ripeness = _Ripeness(*(np.array([getattr(x.spec.ripeness, name) for _, x in active])
                                      for name in ("hurting", "band", "way_out")))
-        self.network = Connectivity(c, spec.metrics.min_access, reps)
+        # redundancy False: connected only, redundancy recorded as 0 (a fit reads no redundancy)
+        self.network = Connectivity(c, spec.metrics.min_access, reps, redundancy)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
         self.changes: list[tuple[list[Any], list[Any], list[Any]]] = [

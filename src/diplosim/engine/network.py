@@ -40,9 +40,13 @@ class Connectivity:
     With ``reps`` > 1 the channel levels are those of a batch of replications laid side by side
     (:mod:`~diplosim.engine.batch`): each
     replication is its own graph, and a step recomputes only the
-    replications whose set of open channels changed."""
+    replications whose set of open channels changed. With ``redundancy`` False only
+    ``connected`` is computed (redundancy stays 0): what a caller that reads no redundancy needs,
+    without the maximum flows."""
 
-    def __init__(self, c: Compiled, min_access: float, reps: int = 1) -> None:
+    def __init__(self, c: Compiled, min_access: float, reps: int = 1,
+                 redundancy: bool = True) -> None:
+        self.flows = redundancy
         n_states = len(c.state_ids)
         n_actors = len(c.actor_ids)
         block_nodes = n_states + n_actors
@@ -98,7 +102,7 @@ class Connectivity:
         _, labels = connected_components(graph, directed=False)
         connected = (labels[gov_a] == labels[gov_b]).astype(np.int8)
         redundancy = np.zeros(gov_a.size, dtype=np.int64)
-        if connected.any():
+        if connected.any() and self.flows:
             index = np.arange(n)
             if np.count_nonzero(connected) > 1 and self.reps == 1:
                 # A flow between two governments stays inside their component: keep only the

@@ -102,12 +102,12 @@ def batch_size(scenario: Scenario, steps: int | None = None) -> int:
 
 
 def run_batches(scenario: Scenario, seeds: Sequence[Any],
-                variants: Sequence[Scenario] | None = None
+                variants: Sequence[Scenario] | None = None, redundancy: bool = True
                 ) -> Iterator[tuple[list[int], Batch]]:
     """The replications ``seeds`` of ``scenario`` (or each under its own of ``variants``) run
     as batches of at most :func:`batch_size` replications, variants of one structure together:
     yields each batch after it has run, with the indices (into ``seeds``) of its
-    replications."""
+    replications (``redundancy`` False: :class:`~diplosim.engine.batch.Batch`'s)."""
     from diplosim.engine.batch import Batch, group_by_structure
 
     groups = ([list(range(len(seeds)))] if variants is None
@@ -118,7 +118,8 @@ def run_batches(scenario: Scenario, seeds: Sequence[Any],
         for first in range(0, len(group), size):
             chunk = group[first:first + size]
             batch = Batch(first_of, [seeds[i] for i in chunk],
-                          None if variants is None else [variants[i] for i in chunk])
+                          None if variants is None else [variants[i] for i in chunk],
+                          redundancy)
             batch.run()
             yield chunk, batch
 
