@@ -287,7 +287,7 @@ def test_internal_errors_exit_1_with_one_line(monkeypatch: pytest.MonkeyPatch,
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr("diplosim.commands.run.simulate_many", boom)
+    monkeypatch.setattr("diplosim.commands.run.simulate_tables", boom)
     monkeypatch.delenv("DIPLOSIM_DEBUG", raising=False)
     status = cli.main(["run", str(FLAGSHIP), "--reps", "1", "--quiet", "--no-plots",
                        "--out", "/nonexistent-dir-never-written/x"])
