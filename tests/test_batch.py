@@ -266,3 +266,25 @@ def test_a_batch_without_redundancy_records_everything_else_unchanged() -> None:
     assert full.recorder.redundancy.any()
     assert not lean.recorder.redundancy.any()
     assert [len(x) for x in full.logs] == [len(x) for x in lean.logs]
+
+
+def test_tables_per_batch_where_some_replications_hold_no_talks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replications without talks rows beside ones with (seed 5: two of three hold talks), in
+    several batches: the stacked tables come out as stacking each replication's does — an empty
+    table's untyped columns make the stacked columns untyped (object), and so the same bytes."""
+    import diplosim.results.tables as results
+    from diplosim.results.runset import combine
+    from diplosim.results.tables import simulate_tables
+
+    scenario = load_scenario(ROOT / "scenarios" / "mission_closure.yaml")
+    seeds = replication_seeds(5, 5)
+    labels = [seed_label(s) for s in seeds]
+    stacked = combine(simulate_many(scenario, seeds), labels)
+    counts = stacked["talks"].groupby("replication").size()
+    assert 0 < len(counts) < len(seeds)  # some replications hold talks, some none
+    for size in (256, 2):
+        monkeypatch.setattr(results, "batch_size", lambda sc, steps=None, n=size: n)
+        built = simulate_tables(scenario, seeds, labels)
+        for name, frame in stacked.items():
+            pd.testing.assert_frame_equal(frame, built[name], check_exact=True, obj=name)

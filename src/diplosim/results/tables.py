@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from diplosim.engine.events import LogEntry
 from diplosim.engine.recorder import Recorded
 from diplosim.engine.talks import TALKS_COLUMNS
 from diplosim.scenario import Scenario
@@ -188,12 +189,27 @@ def batch_tables(batch: Batch, replications: Sequence[int], labels: Sequence[str
         return {"replication": np.repeat(rep_ids, counts),
                 "seed": pd.array(np.repeat(seed_of, counts), dtype="str")}
 
-    def stacked(counts: list[int], frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` (the replications' rows in turn, ``counts`` each) with the two columns."""
+    def stacked(rows: Sequence[Sequence[Any]],
+                frame: Callable[[Sequence[Any]], pd.DataFrame]) -> pd.DataFrame:
+        """The replications' ``rows`` in turn as one table (``frame`` makes a table of rows),
+        with the two columns. Where some replications have no row and others have, each is
+        made a table of its own and stacked as :func:`~diplosim.results.runset.combine` does:
+        an empty table's columns have no type, and stacking it changes the others' (so the
+        result is the same, types included)."""
+        counts = [len(r) for r in rows]
+        if min(counts) == 0 < max(counts):
+            parts = []
+            for r, own in enumerate(rows):
+                part = frame(own)
+                part.insert(0, "seed", str(labels[r]))
+                part.insert(0, "replication", int(rep_ids[r]))
+                parts.append(part)
+            return pd.concat(parts, ignore_index=True)
+        table = frame([row for own in rows for row in own])
         columns = head(np.array(counts, dtype=np.int64))
-        frame.insert(0, "seed", columns["seed"])
-        frame.insert(0, "replication", columns["replication"])
-        return frame
+        table.insert(0, "seed", columns["seed"])
+        table.insert(0, "replication", columns["replication"])
+        return table
 
     def per_rep(a: NDArray[Any]) -> NDArray[Any]:
         """(steps, reps * k) -> (reps, steps, k), flattened rep by rep."""
@@ -226,31 +242,21 @@ def batch_tables(batch: Batch, replications: Sequence[int], labels: Sequence[str
     closed = rec.mission_closed[:n].reshape(n, reps, nd)
     first_closure = [_first_closure(closed[:, r]) for r in range(reps)]
     spell_rows = [_spell_rows(view, n, fc) for view, fc in zip(views, first_closure, strict=True)]
-    spells = stacked([len(x) for x in spell_rows], pd.DataFrame(
-        [row for rows in spell_rows for row in rows], columns=SPELL_COLUMNS))
     logs = [view.recorder.log for view in views]
-    events = stacked([len(x) for x in logs], pd.DataFrame(
-        [vars(e) for log in logs for e in log],
-        columns=["step", "type", "label", "target", "channels_affected", "detail"]))
     records = [view.talks.finish_run(n - 1) if view.talks is not None else []
                for view in views]
-    talks = stacked([len(x) for x in records], pd.DataFrame(
-        [r for rs in records for r in rs], columns=TALKS_COLUMNS))
+    start, unit = spec.start, spec.time_unit
+    spells = stacked(spell_rows, lambda rows: pd.DataFrame(rows, columns=SPELL_COLUMNS))
+    events = stacked(logs, lambda log: _events_frame(log, start, unit))
+    talks = stacked(records, lambda rows: pd.DataFrame(rows, columns=TALKS_COLUMNS))
     summaries = [_summary_columns(view, n, connected[:, r], redundancy[:, r], first_closure[r],
                                   records[r])
                  for r, view in enumerate(views)]
     summary = pd.DataFrame({**head(nd), **{
         k: np.concatenate([x[k] for x in summaries]) for k in summaries[0]}})
-    if spec.start is not None:
-        for table in (dyads, open_channels, level_changes, events):
-            first_day, label = periods_of(table["step"].to_numpy(), spec.start, spec.time_unit)
-            table.insert(3, "date", first_day)
-            table.insert(4, "period", label)
-        own = np.array([e.when or np.datetime64("NaT", "D") for log in logs for e in log],
-                       dtype="datetime64[D]")
-        dated = ~np.isnat(own)
-        if dated.any():
-            events["date"] = np.where(dated, own, events["date"].to_numpy(dtype="datetime64[D]"))
+    if start is not None:
+        for table in (dyads, open_channels, level_changes):
+            _insert_periods(table, 3, start, unit)
     return {"dyads": dyads, "open_channels": open_channels, "level_changes": level_changes,
             "spells": spells, "events": events, "summary": summary, "talks": talks}
 
@@ -357,22 +363,12 @@ def collect(model: Recorded, seed: Any = None) -> RunResult:
     changes = pd.concat([init, changes[changes.step > 0]], ignore_index=True)
     spells = pd.DataFrame(_spell_rows(model, n, _first_closure(rec.mission_closed[:n])),
                           columns=SPELL_COLUMNS)
-    events = pd.DataFrame(
-        [vars(e) for e in rec.log],
-        columns=["step", "type", "label", "target", "channels_affected", "detail"],
-    )
     summary, talks = summarize(model)
     spec = model.diplomacy_scenario.spec
+    events = _events_frame(rec.log, spec.start, spec.time_unit)
     if spec.start is not None:  # each row names the period its step covers
-        for table in (dyads, open_channels, changes, events):
-            first_day, label = periods_of(table["step"].to_numpy(), spec.start, spec.time_unit)
-            table.insert(1, "date", first_day)
-            table.insert(2, "period", label)
-        own = np.array([e.when or np.datetime64("NaT", "D") for e in rec.log],
-                       dtype="datetime64[D]")
-        dated = ~np.isnat(own)
-        if dated.any():  # a dated event keeps its own date
-            events["date"] = np.where(dated, own, events["date"].to_numpy(dtype="datetime64[D]"))
+        for table in (dyads, open_channels, changes):
+            _insert_periods(table, 1, spec.start, spec.time_unit)
     return RunResult(
         scenario_name=model.diplomacy_scenario.name,
         time_unit=spec.time_unit,
@@ -389,6 +385,30 @@ def collect(model: Recorded, seed: Any = None) -> RunResult:
         channels=channel_table(model.diplomacy_scenario),
         actors=actor_table(model.diplomacy_scenario),
     )
+
+
+EVENT_COLUMNS = ["step", "type", "label", "target", "channels_affected", "detail"]
+
+
+def _insert_periods(table: pd.DataFrame, at: int, start: dt.date, unit: str) -> None:
+    """The ``date`` and ``period`` of each row's step, as columns ``at`` and ``at + 1``."""
+    first_day, label = periods_of(table["step"].to_numpy(), start, unit)
+    table.insert(at, "date", first_day)
+    table.insert(at + 1, "period", label)
+
+
+def _events_frame(log: Sequence[LogEntry], start: dt.date | None, unit: str) -> pd.DataFrame:
+    """The ``events`` table of log entries (of one run, or of several in turn); on a calendar
+    with their periods (after ``step``), a dated event keeping its own date."""
+    events = pd.DataFrame([vars(e) for e in log], columns=EVENT_COLUMNS)
+    if start is None:
+        return events
+    _insert_periods(events, 1, start, unit)
+    own = np.array([e.when or np.datetime64("NaT", "D") for e in log], dtype="datetime64[D]")
+    dated = ~np.isnat(own)
+    if dated.any():  # a dated event keeps its own date
+        events["date"] = np.where(dated, own, events["date"].to_numpy(dtype="datetime64[D]"))
+    return events
 
 
 def _open_table(model: Recorded, n: int, labels: np.ndarray) -> pd.DataFrame:
