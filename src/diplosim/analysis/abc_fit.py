@@ -46,12 +46,21 @@ class Prior:
     kind: str = "uniform"
     label: str = ""
 
-    def rv(self) -> Any:
+    def rv(self, log_scale: bool = False) -> Any:
+        """pyabc's prior; with ``log_scale`` a log-uniform prior is uniform in log10 of the
+        value (the same prior, on the scale the proposals then move on)."""
         import pyabc
 
+        if self.kind == "loguniform" and log_scale:
+            low, high = math.log10(self.low), math.log10(self.high)
+            return pyabc.RV("uniform", low, high - low)
         if self.kind == "loguniform":
             return pyabc.RV("loguniform", self.low, self.high)
         return pyabc.RV("uniform", self.low, self.high - self.low)
+
+    def natural(self, value: float, log_scale: bool) -> float:
+        """A proposal's value on the parameter's own scale."""
+        return float(10.0**value) if log_scale and self.kind == "loguniform" else float(value)
 
 
 # The default priors of the rupture template, whose step is a month (docs/calibration.md).
@@ -232,16 +241,19 @@ class Batched:
     from NumPy's global stream (which pyabc seeds, and draws its proposals from) before the
     round is split, so a fit gives the same numbers on any backend and number of workers."""
 
-    def __init__(self, model: BatchModel, executor: Any = None, workers: int = 1) -> None:
+    def __init__(self, model: BatchModel, executor: Any = None, workers: int = 1,
+                 priors: tuple[Prior, ...] = ()) -> None:
         self.model = model
         self.executor = executor
         self.workers = max(1, workers)
+        # proposals of log-uniform priors are log10 values (run_abc's log_scale)
+        self.scales = {_key(p.path): p for p in priors if p.kind == "loguniform"}
         self.simulations = 0
         self._ready: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
 
     def prefetch(self, thetas: Sequence[Mapping[str, float]]) -> None:
         seeds = [int(np.random.randint(0, 2**31 - 1)) for _ in thetas]  # noqa: NPY002
-        params = [dict(theta) for theta in thetas]
+        params = [self.natural(theta) for theta in thetas]
         parts = np.array_split(np.arange(len(params)), min(self.workers, len(params)))
         tasks = [(int(part[0]), self.model, [params[i] for i in part], [seeds[i] for i in part])
                  for part in parts if part.size]
@@ -255,6 +267,11 @@ class Batched:
                 self._ready[id(thetas[first + i])] = (thetas[first + i], result)
         self.simulations += len(thetas)
 
+    def natural(self, theta: Mapping[str, float]) -> dict[str, float]:
+        """A proposal on the parameters' own scales."""
+        return {k: (self.scales[k].natural(v, True) if k in self.scales else float(v))
+                for k, v in theta.items()}
+
     def discard(self) -> None:
         """Forget the results of a round that were not asked for."""
         self._ready = {}
@@ -265,7 +282,7 @@ class Batched:
             return ready[1]
         self.simulations += 1  # a proposal not prefetched (pyabc's own calls): alone
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
-        return self.model.discrepancies_many([dict(params)], [seed])[0]
+        return self.model.discrepancies_many([self.natural(params)], [seed])[0]
 
 
 ROUND_MARGIN = 1.2  # a round proposes this much more than the acceptance rate so far implies
@@ -378,14 +395,18 @@ def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
     import pyabc
 
     quiet_pyabc(progress)
-    prior = pyabc.Distribution(**{_key(p.path): p.rv() for p in priors})
     executor = None
-    if hasattr(model, "discrepancies_many"):  # a batch model: rounds on the batch axis
+    # A batch model (the joint fit) runs rounds on the batch axis, and its log-uniform
+    # parameters are proposed in log10 (pyabc's kernel then moves on the scale the prior is
+    # flat on, so the importance weights do not swing with the prior's 1/x density).
+    log_scale = hasattr(model, "discrepancies_many")
+    prior = pyabc.Distribution(**{_key(p.path): p.rv(log_scale) for p in priors})
+    if log_scale:
         from diplosim.experiment.executors import available_cores, make_executor
 
         n = workers or available_cores()
         executor = make_executor(backend, n, scheduler)
-        model = Batched(model, executor, n if backend != "serial" else 1)
+        model = Batched(model, executor, n if backend != "serial" else 1, priors)
         sampler = batch_sampler(model)
     else:
         sampler = make_sampler(backend, workers, scheduler)
@@ -394,7 +415,7 @@ def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
                                      sampler=sampler), observed, db, priors=priors,
                         population=population, generations=generations,
                         min_epsilon=min_epsilon, seed=seed, resume=resume,
-                        max_simulations=max_simulations)
+                        max_simulations=max_simulations, log_scale=log_scale)
     finally:
         if executor is not None:
             executor.close()
@@ -402,7 +423,7 @@ def run_abc(model: Any, observed: dict[str, Any], distance: Any, db: Path, *,
 
 def _run_abc(abc: Any, observed: dict[str, Any], db: Path, *, priors: tuple[Prior, ...],
              population: int, generations: int, min_epsilon: float, seed: int, resume: bool,
-             max_simulations: int | None) -> FitResult:
+             max_simulations: int | None, log_scale: bool) -> FitResult:
     url = f"sqlite:///{db}"
     _seed_generation(seed, -1)  # the calibration sample of a new fit
     if resume:
@@ -430,7 +451,7 @@ def _run_abc(abc: Any, observed: dict[str, Any], db: Path, *, priors: tuple[Prio
             break
         t += 1
         done += 1
-    return fit_from_history(abc.history, priors)
+    return fit_from_history(abc.history, priors, log_scale)
 
 
 def _seed_generation(seed: int, t: int) -> None:
@@ -440,10 +461,13 @@ def _seed_generation(seed: int, t: int) -> None:
     np.random.seed(int(state))  # noqa: NPY002 - pyabc's global stream
 
 
-def fit_from_history(history: Any, priors: tuple[Prior, ...]) -> FitResult:
+def fit_from_history(history: Any, priors: tuple[Prior, ...],
+                     log_scale: bool = False) -> FitResult:
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     posterior = frame.rename(columns=_path).reset_index(drop=True)
     posterior = posterior[[p.path for p in priors]].copy()
+    for p in priors:  # back to the parameters' own scales
+        posterior[p.path] = [p.natural(v, log_scale) for v in posterior[p.path]]
     posterior["weight"] = np.asarray(weights, dtype=float)
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].rename(columns={"particles": "accepted"})

@@ -182,7 +182,10 @@ def _describe(row: dict[str, Any]) -> str:
 
 def _fingerprint(args: argparse.Namespace, priors: tuple[Any, ...], cases: tuple[str, ...],
                  rules: EpisodeRules) -> str:
-    text = repr((args.parameters, cases, [(p.path, p.low, p.high, p.kind) for p in priors],
+    # "log10 proposals": log-uniform values are proposed in log10 (abc_fit.run_abc); a fit
+    # begun before that cannot be resumed by this version
+    text = repr(("log10 proposals", args.parameters, cases,
+                 [(p.path, p.low, p.high, p.kind) for p in priors],
                  args.population, args.reps, args.episodes, args.seed, rules.since, rules.until,
                  rules.causes, yaml.safe_dump(parameter_set(args.parameters))))
     return hashlib.sha256(text.encode()).hexdigest()
