@@ -261,7 +261,8 @@ def parameters_text(fit: FitResult, provenance: dict[str, Any]) -> str:
         f"# and {provenance['episodes']['count']} U.S. mission breaks begun "
         f"{provenance['episodes']['since']} to {provenance['episodes']['until']}.",
         f"# Fit: {provenance['settings']['population']} particles, {len(g)} generations, "
-        f"final epsilon {g['epsilon'].iloc[-1]:.3f}, root seed {provenance['root_seed']}, "
+        f"final epsilon {g['epsilon'].iloc[-1]:.3f}, effective sample size "
+        f"{g['ess'].iloc[-1]:.0f}, root seed {provenance['root_seed']}, "
         f"{dt.date.today():%Y-%m-%d}.",
         "# Posterior median [90% interval] of the fitted values (the others are the set's):",
         *(f"#   {p.path.removeprefix(PREFIX)}: {fit.medians()[p.path]:.4g} "
