@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from diplosim.engine.batch import Batch
 from diplosim.experiment.design import run_seed
@@ -62,7 +64,7 @@ def test_simulate_many_splits_into_batches_without_changing_results(
 
     scenario = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
     seeds = replication_seeds(3, 5)
-    monkeypatch.setattr(results, "batch_size", lambda sc, steps=None: 2)
+    monkeypatch.setattr(results, "batch_size", lambda sc, steps=None, most=256: 2)
     sizes: list[int] = []
     many = simulate_many(scenario, seeds, on_batch=sizes.append)
     assert sizes == [2, 2, 1]
@@ -284,7 +286,26 @@ def test_tables_per_batch_where_some_replications_hold_no_talks(
     counts = stacked["talks"].groupby("replication").size()
     assert 0 < len(counts) < len(seeds)  # some replications hold talks, some none
     for size in (256, 2):
-        monkeypatch.setattr(results, "batch_size", lambda sc, steps=None, n=size: n)
+        monkeypatch.setattr(results, "batch_size", lambda sc, steps=None, most=256, n=size: n)
         built = simulate_tables(scenario, seeds, labels)
         for name, frame in stacked.items():
             pd.testing.assert_frame_equal(frame, built[name], check_exact=True, obj=name)
+
+
+@given(n=st.integers(1, 40), edges=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)),
+                                            max_size=80))
+def test_components_by_label_propagation_are_scipys(n: int,
+                                                   edges: list[tuple[int, int]]) -> None:
+    """Two nodes share a label exactly when scipy puts them in one connected component."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from diplosim.engine.network import components
+
+    pairs = [(a % n, b % n) for a, b in edges]
+    u = np.array([a for a, _ in pairs], dtype=np.int64)
+    v = np.array([b for _, b in pairs], dtype=np.int64)
+    labels = components(n, u, v)
+    graph = coo_matrix((np.ones(u.size), (u, v)), shape=(n, n))
+    _, theirs = connected_components(graph, directed=False)
+    assert np.array_equal(labels[:, None] == labels[None, :], theirs[:, None] == theirs[None, :])

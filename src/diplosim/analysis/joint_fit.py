@@ -37,6 +37,7 @@ from diplosim.scenario.rates import YEARS_PER_STEP
 from diplosim.scenario.shared import PREFIX, SHARED_PATHS
 
 RECORD_TEMPLATE = "us_ruptures_calibrated"
+FIT_BATCH = 1024  # replications a fit steps together (fewer where their records are large)
 
 #: The default priors of the joint fit: per-year rates on log scales around the pooled set
 #: (the eight cases' own values converted to a year), and the two ripeness thresholds.
@@ -126,7 +127,8 @@ class JointModel:
         connected = np.zeros((len(flat), len(target.windows)))
         span = 0.0
         # summarised as they run; the targets read connected, never redundancy
-        for chunk, batch in run_batches(scenarios[0], flat, variants, redundancy=False):
+        for chunk, batch in run_batches(scenarios[0], flat, variants, redundancy=False,
+                                        most=FIT_BATCH):
             runs = summarise_runs(target, [batch.replication(r) for r in range(len(chunk))])
             first[chunk], connected[chunk], span = runs.first_agreement, runs.connected, runs.span
         out, at = [], 0

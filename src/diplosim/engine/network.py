@@ -81,6 +81,10 @@ class Connectivity:
         self._last_open = is_open
         active = is_open & np.repeat(changed, self.block_channels)
         pairs = np.flatnonzero(changed[self.pair_block])
+        if not self.flows:  # connected alone: components by label propagation, no sparse graph
+            labels = components(self.n_nodes, self.u[active], self.v[active])
+            self._connected[pairs] = labels[self.gov_a[pairs]] == labels[self.gov_b[pairs]]
+            return self._connected.copy(), self._redundancy.copy()
         connected, redundancy = self._solve(self.u[active], self.v[active],
                                             self.gov_a[pairs], self.gov_b[pairs],
                                             pairs % max(self.tracked.size, 1))
@@ -135,6 +139,25 @@ class Connectivity:
                 for i, s_, t_ in zip(pairs, a, b, strict=True):
                     redundancy[i] = maximum_flow(flow_graph, int(s_), int(t_)).flow_value
         return connected, redundancy
+
+
+def components(n: int, u: IntArray, v: IntArray) -> IntArray:
+    """A label per node of the undirected graph with edges (u, v): two nodes have the same
+    label exactly when they are connected (the smallest node of their component). Label
+    propagation with pointer jumping: each pass gives both ends of an edge the smaller of their
+    labels, then each node its label's label; it stops when a pass changes nothing."""
+    labels = np.arange(n, dtype=np.int64)
+    if not u.size:
+        return labels
+    while True:
+        low = np.minimum(labels[u], labels[v])
+        new = labels.copy()
+        np.minimum.at(new, u, low)
+        np.minimum.at(new, v, low)
+        new = new[new]
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
 
 
 def _disjoint_flows(graph: csr_matrix, sources: IntArray, sinks: IntArray) -> IntArray:

@@ -92,30 +92,31 @@ def simulate(scenario: Scenario, rng: Any = None, steps: int | None = None) -> R
 BATCH_BYTES = 200_000_000
 
 
-def batch_size(scenario: Scenario, steps: int | None = None) -> int:
-    """How many replications :func:`simulate_many` steps together: up to 256, fewer when one
-    replication's records are large."""
+def batch_size(scenario: Scenario, steps: int | None = None, most: int = 256) -> int:
+    """How many replications :func:`simulate_many` steps together: up to ``most``, fewer when
+    one replication's records are large."""
     c = scenario.compiled
     rows = (steps or scenario.steps) + 1
     per_rep = (rows * len(c.dyad_labels) * (6 + len(c.kinds.names)) * 8
                + rows * c.tracked_dyads.size * 9 + c.n_channels * 128)
-    return int(min(256, max(1, BATCH_BYTES // max(per_rep, 1))))
+    return int(min(most, max(1, BATCH_BYTES // max(per_rep, 1))))
 
 
 def run_batches(scenario: Scenario, seeds: Sequence[Any],
-                variants: Sequence[Scenario] | None = None, redundancy: bool = True
-                ) -> Iterator[tuple[list[int], Batch]]:
+                variants: Sequence[Scenario] | None = None, redundancy: bool = True,
+                most: int = 256) -> Iterator[tuple[list[int], Batch]]:
     """The replications ``seeds`` of ``scenario`` (or each under its own of ``variants``) run
     as batches of at most :func:`batch_size` replications, variants of one structure together:
     yields each batch after it has run, with the indices (into ``seeds``) of its
-    replications (``redundancy`` False: :class:`~diplosim.engine.batch.Batch`'s)."""
+    replications (``redundancy`` False: :class:`~diplosim.engine.batch.Batch`'s; ``most``: the
+    largest batch, within :data:`BATCH_BYTES` of records)."""
     from diplosim.engine.batch import Batch, group_by_structure
 
     groups = ([list(range(len(seeds)))] if variants is None
               else group_by_structure(variants))
     for group in groups:
         first_of = scenario if variants is None else variants[group[0]]
-        size = batch_size(first_of)
+        size = batch_size(first_of, most=most)
         for first in range(0, len(group), size):
             chunk = group[first:first + size]
             batch = Batch(first_of, [seeds[i] for i in chunk],
