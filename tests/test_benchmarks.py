@@ -49,6 +49,7 @@ def test_scaling_table_quick() -> None:
     assert rows[1].split("|")[3].strip() == "18,450"  # ten times the channels of the first row
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [["posterior", "--draws", "12"],
                                   ["run_reps", "--reps", "3", "--repeats", "1"]])
 def test_axis_benchmarks_run_at_tiny_sizes(argv: list[str]) -> None:
