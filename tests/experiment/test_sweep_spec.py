@@ -182,3 +182,15 @@ def test_chunks_by_point_keep_batches_large(points: list[int], workers: int, lea
         for point, piece in itertools.groupby(chunk, key=lambda r: r.point_id):
             n = len(list(piece))
             assert n >= least or n == points[point], (point, n)  # or the whole point
+
+
+def test_one_run_points_share_chunks() -> None:
+    """Points of one run each (a design of many points) fill chunks together, so their runs
+    share the batch axis, instead of a chunk each."""
+    from diplosim.experiment.sweep import MIN_CHUNK, RunSpec, chunk_sizes, chunks_by_point
+
+    runs = [RunSpec(run_id=i, point_id=i, replication=0, overrides={}) for i in range(1000)]
+    chunks = list(chunks_by_point(iter(runs), chunk_sizes(len(runs), 2)))
+    assert [r for c in chunks for r in c] == runs
+    assert all(len(c) >= MIN_CHUNK for c in chunks[:-1])
+    assert len(chunks) < 1000 // MIN_CHUNK + 2

@@ -170,7 +170,8 @@ def chunks_by_point(runs: Iterable[RunSpec], sizes: Iterable[int],
     """Consecutive runs in chunks of about the given sizes, cut so that every chunk holds at
     least ``least`` runs of each point in it (or all that point has left): a chunk ends at a
     point's last run rather than take a few runs of the next point, and takes a point's last
-    few runs rather than leave them for a chunk of their own. Lazy, one point at a time."""
+    few runs rather than leave them for a chunk of their own; points of few runs fill a chunk
+    together. Lazy, one point at a time."""
     sizes = iter(sizes)
 
     def size() -> int:
@@ -180,7 +181,10 @@ def chunks_by_point(runs: Iterable[RunSpec], sizes: Iterable[int],
     want = size()
     for _, group in itertools.groupby(runs, key=lambda r: r.point_id):
         rest = list(group)
-        if chunk and want - len(chunk) < least:
+        # the next point fits neither whole nor with ``least`` of its runs: a chunk of its own
+        # (a point of fewer runs than ``least`` joins the chunk while it fits: points share the
+        # batch axis, so many one-run points make one batch)
+        if chunk and want - len(chunk) < min(least, len(rest)):
             yield tuple(chunk)
             chunk, want = [], size()
         while rest:
