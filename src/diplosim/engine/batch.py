@@ -10,9 +10,11 @@ order of :meth:`DiplomacyModel.step <diplosim.engine.model.DiplomacyModel.step>`
 :class:`Batch` gives each replication its own random streams (:mod:`diplosim.engine.streams`),
 derived from its seed exactly as :class:`~diplosim.engine.model.DiplomacyModel` derives them, so
 replication ``r`` of a batch is bitwise the single run with seed ``seeds[r]`` — every table of
-:func:`~diplosim.results.collect` equal (``tests/test_batch.py``). Connectivity is computed per
-replication, and only for those whose open set changed in the step. ``diplosim run --reps`` and
-sweeps run their replications this way.
+:func:`~diplosim.results.collect` equal (``tests/test_batch.py``). Given ``variants`` (one
+scenario per replication, of one :func:`structure`), the batch lays their values side by side
+(:func:`stack`) and replication ``r`` is the single run of ``variants[r]``. Connectivity is
+computed per replication, and only for those whose open set changed in the step.
+``diplosim run --reps``, runs under a posterior, sweeps and the joint fit run this way.
 
 :func:`mission_levels` (the calibration's fast path) is older and simpler: one random stream for
 all replications, so equal to single runs in distribution only, and no talks or connectivity.

@@ -1,4 +1,5 @@
 """Results: a run's tidy tables (``tables``: :func:`simulate`, :func:`simulate_many`,
+:func:`simulate_tables` and :func:`batch_tables` (a batch's tables at once), :func:`run_batches`,
 :func:`collect`, :class:`RunResult`), the results folders of ``diplosim run`` (``runset``) and
 replication seeds (``replicate``).
 
@@ -13,13 +14,17 @@ from diplosim.results.tables import (
     RunResult,
     actor_table,
     batch_size,
+    batch_tables,
     channel_table,
     collect,
+    run_batches,
     simulate,
     simulate_many,
+    simulate_tables,
 )
 
 __all__ = [
-    "TABLES", "RunResult", "RunSet", "actor_table", "batch_size", "channel_table", "collect",
-    "read_runset", "replication_seeds", "seed_label", "simulate", "simulate_many",
+    "TABLES", "RunResult", "RunSet", "actor_table", "batch_size", "batch_tables", "channel_table",
+    "collect", "read_runset", "replication_seeds", "run_batches", "seed_label", "simulate",
+    "simulate_many", "simulate_tables",
 ]
