@@ -268,3 +268,22 @@ def test_a_batched_fit_gives_the_same_numbers_on_one_process_and_on_two(tmp_path
     pd.testing.assert_frame_equal(fits[0].posterior, fits[1].posterior)
     pd.testing.assert_frame_equal(fits[0].generations, fits[1].generations)
     assert len(fits[0].generations) == 2
+
+
+@pytest.mark.parametrize("name", ["us_cuba", "india_pakistan", "oslo_1993"])
+def test_case_summaries_from_arrays_equal_those_from_tables(name: str) -> None:
+    """The fit summarises each replication from the batch's arrays (summarise_runs): the same
+    first agreements, connected shares and span as from its tables (summarise)."""
+    from diplosim.analysis.cases import summarise, summarise_runs
+    from diplosim.engine.batch import Batch
+    from diplosim.results.tables import simulate_many
+
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    seeds = replication_seeds(23, 4)
+    batch = Batch(scenario, seeds)
+    batch.run()
+    from_arrays = summarise_runs(BY_NAME[name], [batch.replication(r) for r in range(4)])
+    from_tables = summarise(BY_NAME[name], simulate_many(scenario, seeds))
+    np.testing.assert_array_equal(from_arrays.first_agreement, from_tables.first_agreement)
+    np.testing.assert_array_equal(from_arrays.connected, from_tables.connected)
+    assert from_arrays.span == from_tables.span
