@@ -39,7 +39,7 @@ from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension, TensionRates
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
-from diplosim.scenario.compile import Compiled, CompiledEvent, KindTable
+from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.rates import hazards
 from diplosim.scenario.schema import EventType
 
@@ -68,24 +68,20 @@ def stack(cs: Sequence[Compiled]) -> Compiled:
     n_channels, n_kinds = c.n_channels, len(c.kinds.names)
     same = all(x is c for x in cs)
 
-    def cat(name: str, table: Any = None) -> NDArray[Any]:
-        parts = [getattr(table(x) if table else x, name) for x in (cs[:1] if same else cs)]
-        out: NDArray[Any] = np.tile(parts[0], (reps,) + (1,) * (parts[0].ndim - 1)) if same \
-            else np.concatenate(parts)
+    def cat(name: str, of: Sequence[Any] = cs) -> NDArray[Any]:
+        """Field ``name`` of each of ``of`` (the scenarios, or their kind tables), in turn."""
+        first = getattr(of[0], name)
+        out: NDArray[Any] = (np.tile(first, (reps,) + (1,) * (first.ndim - 1)) if same
+                             else np.concatenate([getattr(x, name) for x in of]))
         return out
 
-    def kinds_of(x: Compiled) -> KindTable:
-        return x.kinds
-
     k = c.kinds
+    tables = [x.kinds for x in cs]
     kinds = k if same else replace(
         k, names=k.names * reps, track=k.track * reps, ladders=k.ladders * reps,
-        top=cat("top", kinds_of), formal=cat("formal", kinds_of),
-        mission=cat("mission", kinds_of), close=cat("close", kinds_of),
-        reopen=cat("reopen", kinds_of), capacity=cat("capacity", kinds_of),
-        noise=cat("noise", kinds_of), secrecy=cat("secrecy", kinds_of),
-        tension_effect=cat("tension_effect", kinds_of),
-        perception_effect=cat("perception_effect", kinds_of), replications=reps)
+        **{name: cat(name, tables) for name in (
+            "top", "formal", "mission", "close", "reopen", "capacity", "noise", "secrecy",
+            "tension_effect", "perception_effect")}, replications=reps)
     events = tuple(
         CompiledEvent(spec=ev.spec, step=ev.step,
                       channels=ev.channels + r * n_channels,

@@ -105,25 +105,21 @@ def _batched_outcomes(context: RunContext, runs: list[RunSpec]
     its posterior draw): each run's outcomes equal those of its single run. Points whose values
     change the scenario's structure get batches of their own. None when a batch cannot run
     (then each run goes alone, so a failure is recorded for the run that fails, as before)."""
-    from diplosim.engine.batch import Batch, group_by_structure
     from diplosim.experiment.design import run_seed
     from diplosim.experiment.outcomes import compute_outcomes, compute_series
+    from diplosim.results.tables import run_batches
 
     try:
         variants = [_point_scenario(context, r.overrides) for r in runs]
+        seeds = [run_seed(context.root_seed, r.point_id, r.replication) for r in runs]
         out: list[tuple[dict[str, float], dict[str, np.ndarray] | None] | None] = [
             None] * len(runs)
-        for group in group_by_structure(variants):
-            batch = Batch(variants[group[0]],
-                          [run_seed(context.root_seed, runs[i].point_id, runs[i].replication)
-                           for i in group], [variants[i] for i in group])
-            batch.run()
-            for r, i in enumerate(group):
+        for chunk, batch in run_batches(variants[0], seeds, variants):
+            for r, i in enumerate(chunk):
                 view = batch.replication(r)
-                values = compute_outcomes(view, context.outcomes)
                 series = (compute_series(view, context.series)
                           if context.series is not None else None)
-                out[i] = (values, series)
+                out[i] = (compute_outcomes(view, context.outcomes), series)
         return [x for x in out if x is not None]
     except Exception:
         return None
