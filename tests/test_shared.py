@@ -167,6 +167,8 @@ def test_every_shipped_set_is_complete() -> None:
     ("tension:\n  initial: 0.4\n  baseline: 0.4\n",
      "tension:\n  initial: 0.4\n  misperception: [1, 2]\n",
      "line 19: tension.misperception: must be a mapping"),
+    ("kind: crisis, label: a crisis}", "kind: [], label: a crisis}",  # found by the fuzzer
+     "line 22: events.0.kind: a shock takes its size from its kind"),
 ])
 def test_a_section_of_the_wrong_shape_is_located_before_the_set_is_merged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], replace: str, by: str,

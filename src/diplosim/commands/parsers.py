@@ -262,8 +262,20 @@ def examples(sub: Subparsers) -> None:
     i.set_defaults(func=lazy("diplosim.commands.study:init_command"))
 
 
+def plugins(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "plugins", help="list the installed plug-ins: strategies, protocols, events, dynamics",
+        description="List what installed packages add to diplosim through entry points "
+        "(docs/extending.md): each plug-in's registered name, package and version, and its "
+        "parameters with their bounds and defaults. A scenario names a plug-in by its name.")
+    p.add_argument("--json", action="store_true", help="print as JSON (with each plug-in's "
+                   "parameters as a JSON Schema)")
+    p.set_defaults(func=lazy("diplosim.commands.plugins:plugins_command"))
+
+
 # In the order shown by ``--help``.
-SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz, examples)
+SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz, examples,
+               plugins)
 
 
 class VersionAction(argparse.Action):

@@ -74,6 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
             "start": scenario.spec.start.isoformat() if scenario.spec.start else None,
             "steps": scenario.steps,
             "text": scenario.text,
+            "plugins": scenario.plugins,
         },
         "root_seed": root,
         "replications": args.reps,

@@ -31,17 +31,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from diplosim.engine.channels import Channels
-from diplosim.engine.events import LogEntry, Timeline
+from diplosim.engine.events import LogEntry, Timeline, touches_states
 from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.streams import Streams
 from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension, TensionRates
+from diplosim.engine.terms import Terms, dyad_state
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.rates import hazards
-from diplosim.scenario.schema import EventType
 
 FloatArray = NDArray[np.float64]
 STREAM_AHEAD = 64  # steps of random numbers drawn at once per generator (Streams)
@@ -86,7 +86,8 @@ def stack(cs: Sequence[Compiled]) -> Compiled:
         CompiledEvent(spec=ev.spec, step=ev.step,
                       channels=ev.channels + r * n_channels,
                       dyad=ev.dyad + r * n_dyads if ev.dyad >= 0 else -1,
-                      state=ev.state + r * n_states if ev.state >= 0 else -1)
+                      state=ev.state + r * n_states if ev.state >= 0 else -1,
+                      plugin=ev.plugin)
         for r, x in enumerate(cs) for ev in x.events)
     return replace(
         c,
@@ -137,6 +138,9 @@ def structure(scenario: Scenario) -> tuple[Any, ...]:
         d.years, d.window_values,
         None if c.negotiation is None else c.negotiation.dyad,
         t.noise > 0, t.regime_change > 0, bool(t.baseline_concentration),
+        tuple((term.name, term.cls, tuple(v for v in term.values.model_dump().values()
+                                          if not isinstance(v, int | float)))
+              for term in c.terms),
     )
 
 
@@ -250,7 +254,11 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
     horizon = scenario.steps if steps is None else steps
     n = len(scenarios) * reps
     big = stack([x.compiled for x in scenarios for _ in range(reps)])
-    gens = [np.random.default_rng(s).spawn(2) for s in seeds]
+    parents = [np.random.default_rng(s) for s in seeds]
+    gens = [g.spawn(2) for g in parents]
+    terms = Terms([x.compiled for x in scenarios for _ in range(reps)],
+                  [g.spawn(len(c.terms)) for g in parents] if c.terms else [],
+                  len(c.dyad_labels), reps * len(c.dyad_labels))
     tension_rng = Streams([g[0] for g in gens], reps * len(c.dyad_labels))
     channel_rng = Streams([g[1] for g in gens], reps * c.n_channels, STREAM_AHEAD)
     hawkishness = big.hawkishness.copy()
@@ -267,25 +275,32 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
     flows = channels.flows(len(big.dyad_labels))
     for t in range(1, horizon + 1):  # the order of DiplomacyModel.step
         entries = timeline.apply(t, tension, channels, hawkishness, audience_cost)
-        if any(e.type == EventType.CHANGE_GOVERNMENT.value for e in entries):
+        if touches_states(entries):
             tension.hawkishness = 0.5 * (hawkishness[big.dyad_a] + hawkishness[big.dyad_b])
             channels.set_audience_costs(audience_cost)
-        tension.step(flows)
+        changes: tuple[FloatArray | float, FloatArray | float] = (0.0, 0.0)
+        if terms:
+            none = np.zeros(len(big.dyad_labels), dtype=bool)  # no talks in this fast path
+            changes = terms.changes(dyad_state(
+                t, c.step.years, n, tension.tension, tension.misperception,
+                tension.participant_misperception, flows.communication, tension.hawkishness,
+                tension.baseline, none, none))
+        tension.step(flows, *changes)
         channels.step(tension.tension)
         flows = channels.flows(len(big.dyad_labels))
         out[t] = channels.level[watched].reshape(n, missions.size)
     return out
 
 
-def component_generators(rng: Any) -> tuple[np.random.Generator, np.random.Generator,
-                                             np.random.Generator]:
+def component_generators(rng: Any, terms: int = 0) -> list[np.random.Generator]:
     """The tension, channel and talks generators a :class:`DiplomacyModel` built with ``rng``
-    uses (``mesa.Model`` makes ``numpy.random.default_rng(rng)``; the model spawns three)."""
+    uses (``mesa.Model`` makes ``numpy.random.default_rng(rng)``; the model spawns three), then
+    one per dynamics plug-in (``terms``), spawned after them as the model spawns them."""
     if isinstance(rng, np.random.SeedSequence):  # a fresh copy, as DiplomacyModel takes
         rng = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
                                      pool_size=rng.pool_size)
-    tension_rng, channel_rng, talks_rng = np.random.default_rng(rng).spawn(3)
-    return tension_rng, channel_rng, talks_rng
+    parent = np.random.default_rng(rng)
+    return parent.spawn(3) + (parent.spawn(terms) if terms else [])
 
 
 @dataclass(frozen=True)
@@ -332,7 +347,8 @@ class Batch:
         self.reps = reps
         self.big = big = stack([v.compiled for v in variants])
         self.nd, self.nch, self.ntr = len(c.dyad_labels), c.n_channels, c.tracked_dyads.size
-        gens = [component_generators(s) for s in seeds]
+        n_terms = len(c.terms)
+        gens = [component_generators(s, n_terms) for s in seeds]
         self.t = 0
         self.horizon = spec.steps
         self.hawkishness = big.hawkishness.copy()
@@ -348,6 +364,7 @@ class Batch:
                                Streams([g[0] for g in gens], self.nd, tension_ahead))
         self.channels = Channels(big, audience_cost_weight(self.variants, self.nch),
                                  Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
+        self.terms = Terms([v.compiled for v in self.variants], [g[3:] for g in gens], self.nd)
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so)
         self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)
@@ -430,10 +447,10 @@ class Batch:
             per = len(entries) // self.reps
             for r in range(self.reps):
                 self.logs[r].extend(entries[r * per:(r + 1) * per])
-        if any(e.type == EventType.CHANGE_GOVERNMENT.value for e in entries):
+        if touches_states(entries):
             self.tension.hawkishness = self._dyad_hawkishness()
             self.channels.set_audience_costs(self.audience_cost)
-        self.tension.step(self.flows)
+        self.tension.step(self.flows, *self._term_changes(t))
         self.channels.step(self.tension.tension)
         self.flows = self.channels.flows(self.n_dyads)
         if self._talks:
@@ -450,6 +467,20 @@ class Batch:
                 levels_.append(new[sel].astype(np.int64))
         self.t = t
         self._record()
+
+    def _term_changes(self, t: int) -> tuple[FloatArray | float, FloatArray | float]:
+        """The dynamics plug-ins' changes of tension and misperception this step."""
+        if not self.terms:
+            return 0.0, 0.0
+        talks = np.zeros(self.n_dyads, dtype=bool)
+        agreement = np.zeros(self.n_dyads, dtype=bool)
+        talks[self._talks_dyad] = self._in_session
+        agreement[self._talks_dyad] = self._in_force
+        x = self.tension
+        return self.terms.changes(dyad_state(
+            t, self.scenario.compiled.step.years, self.reps, x.tension, x.misperception,
+            x.participant_misperception, self.flows.communication, x.hawkishness, x.baseline,
+            talks, agreement))
 
     def _step_talks(self, t: int) -> None:
         """Every replication's talks: what each reads (Talks.now) computed for all at once,

@@ -1,4 +1,5 @@
-"""The scenario's timeline: scheduled shocks, channel changes and changes of government.
+"""The scenario's timeline: scheduled shocks, channel changes, changes of government and the
+events of installed plug-ins (:class:`diplosim.plugins.Event`).
 
 Events due at step t are applied at the start of step t, before tension and channels update, in
 the order the scenario lists them. Each applied event adds a row to the event log.
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from diplosim.io.errors import InputError
+from diplosim.plugins import PluginInfo, Target, World
 from diplosim.scenario.compile import CompiledEvent
 from diplosim.scenario.schema import EventType
 
@@ -79,11 +83,55 @@ class Timeline:
                         changes.append(f"audience_cost {s.audience_cost:g}")
                     target = self.state_ids[ev.state]
                     detail = ", ".join(changes) or "new government"
+                case _:  # an event plug-in (diplosim.plugins.Event)
+                    target, detail = self._plugin(ev, tension, channels, hawkishness,
+                                                  audience_cost)
             if s.channels is not None:
                 target = ", ".join(
                     f"{k}={v}" for k, v in s.channels.model_dump(exclude_none=True).items()
                 )
             affected = int(np.count_nonzero(channels.level[ev.channels] != before))
             when = s.at if isinstance(s.at, dt.date) else None
-            log.append(LogEntry(step, s.type.value, s.label, target, affected, detail, when))
+            log.append(LogEntry(step, str(s.type), s.label, target, affected, detail, when))
         return log
+
+    def _plugin(self, ev: CompiledEvent, tension: Tension, channels: Channels,
+                hawkishness: np.ndarray, audience_cost: np.ndarray) -> tuple[str, str]:
+        """Apply an event plug-in to its replication; the engine's values stay in [0, 1]."""
+        assert ev.plugin is not None
+        world = World(tension.tension, tension.misperception, hawkishness, audience_cost,
+                      channels.level.copy())
+        label = (self.state_ids[ev.state] if ev.state >= 0
+                 else self.dyad_labels[ev.dyad] if ev.dyad >= 0 else "")
+        target = Target(ev.state, ev.dyad, ev.channels, label)
+        plugin = ev.plugin
+        detail = run_plugin(plugin.info, lambda: plugin.event.apply(world, target, plugin.values))
+        for values in (tension.tension, tension.misperception, hawkishness, audience_cost):
+            np.clip(values, 0.0, 1.0, out=values)
+        return label, str(detail)
+
+
+_CHANNELS_OR_SHOCK = frozenset(
+    t.value for t in (EventType.SHOCK, EventType.SET_LEVEL, EventType.DOWNGRADE,
+                      EventType.SET_CEILING))
+
+
+def touches_states(entries: list[LogEntry]) -> bool:
+    """Whether these applied events may have changed states' hawkishness or audience costs (a
+    change of government, or an event plug-in): the model then recomputes what depends on
+    them."""
+    return any(e.type not in _CHANNELS_OR_SHOCK for e in entries)
+
+
+def run_plugin[T](info: PluginInfo, call: Callable[[], T]) -> T:
+    """``call()``, a plug-in's code: its failure is named (package, version), never a
+    traceback."""
+    try:
+        return call()
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError.single(f"the {info.label} failed: {type(exc).__name__}: {exc}",
+                                source=info.package or info.value,
+                                allowed="a fixed release of the package, or a scenario "
+                                "without it") from None

@@ -15,13 +15,13 @@ import numpy as np
 
 from diplosim.engine.agents import Actor, Government
 from diplosim.engine.channels import Channels
-from diplosim.engine.events import Timeline
+from diplosim.engine.events import Timeline, touches_states
 from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.talks import Talks
 from diplosim.engine.tension import Tension
+from diplosim.engine.terms import Terms, dyad_state
 from diplosim.scenario import Scenario, load_scenario
-from diplosim.scenario.schema import EventType
 
 
 class DiplomacyModel(mesa.Model):  # type: ignore[misc]
@@ -59,6 +59,9 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.audience_cost = c.audience_cost.copy()
         self.n_dyads = len(c.dyad_labels)
         tension_rng, channel_rng, talks_rng = self.rng.spawn(3)
+        # dynamics plug-ins draw from streams of their own, spawned after the engine's
+        self.terms = Terms([c], [self.rng.spawn(len(c.terms)) if c.terms else []],
+                           self.n_dyads)
         self.tension = Tension(c.step.tension, c.tension0, c.baseline, c.misperception0,
                                self._dyad_hawkishness(), tension_rng)
         self.channels = Channels(c, spec.tension.audience_cost_weight, channel_rng)
@@ -112,11 +115,11 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         before = self.channels.level.copy()
         entries = self.timeline.apply(t, self.tension, self.channels, self.hawkishness,
                                       self.audience_cost)
-        if any(e.type == EventType.CHANGE_GOVERNMENT.value for e in entries):
+        if touches_states(entries):
             self.tension.hawkishness = self._dyad_hawkishness()
             self.channels.set_audience_costs(self.audience_cost)
         self.recorder.log.extend(entries)
-        self.tension.step(self.flows)
+        self.tension.step(self.flows, *self._term_changes(t))
         self.channels.step(self.tension.tension)
         self.flows = self.channels.flows(self.n_dyads)
         if self.talks is not None:
@@ -125,6 +128,21 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.t = t
         self._record()
         self.running = self.t < self.horizon
+
+    def _term_changes(self, t: int) -> tuple[np.ndarray | float, np.ndarray | float]:
+        """The dynamics plug-ins' changes of tension and misperception this step."""
+        if not self.terms:
+            return 0.0, 0.0
+        talks = np.zeros(self.n_dyads, dtype=bool)
+        agreement = np.zeros(self.n_dyads, dtype=bool)
+        if self.talks is not None:
+            talks[self.talks.dyad] = self.talks.session is not None
+            agreement[self.talks.dyad] = self.talks.in_force is not None
+        x = self.tension
+        return self.terms.changes(dyad_state(
+            t, self.diplomacy_scenario.compiled.step.years, 1, x.tension, x.misperception,
+            x.participant_misperception, self.flows.communication, x.hawkishness, x.baseline,
+            talks, agreement))
 
     def run(self, steps: int | None = None) -> None:
         """Run to the scenario's horizon (or ``steps`` more steps)."""

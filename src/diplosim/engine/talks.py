@@ -37,15 +37,7 @@ from numpy.typing import NDArray
 
 from diplosim.engine.events import LogEntry
 from diplosim.engine.tension import Tension
-from diplosim.negotiation import (
-    AlternatingOffers,
-    MonotonicConcession,
-    Party,
-    ProtocolKind,
-    Session,
-    SingleText,
-    StackedAlternatingOffers,
-)
+from diplosim.negotiation import Party, Session, open_session
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
 from diplosim.scenario.rates import hazard, rounds_in_step
 
@@ -237,16 +229,7 @@ class Talks:
         parties = [Party(p.name, replace(p.utility, reservation=float(r)), p.strategy)
                    for p, r in zip(plan.parties, reservation, strict=True)]
         s = plan.spec
-        kw: dict[str, Any] = {"deadline": s.deadline, "rng": self.rng, "resolution": s.resolution}
-        match s.protocol:
-            case ProtocolKind.ALTERNATING_OFFERS:
-                self.session = AlternatingOffers(plan.space, parties, first=plan.first, **kw)
-            case ProtocolKind.MONOTONIC_CONCESSION:
-                self.session = MonotonicConcession(plan.space, parties, **kw)
-            case ProtocolKind.SINGLE_TEXT:
-                self.session = SingleText(plan.space, parties, mediator=plan.mediator, **kw)
-            case ProtocolKind.STACKED_ALTERNATING_OFFERS:
-                self.session = StackedAlternatingOffers(plan.space, parties, **kw)
+        self.session = open_session(plan, parties, self.rng)
         self.current = {
             "dyad": self.label, "talks": len(self.records) + 1, "opened": t,
             "state_a": self.state_ids[0], "state_b": self.state_ids[1],

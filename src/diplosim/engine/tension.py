@@ -113,7 +113,10 @@ class Tension:
         """An event's shock: tension jumps at once (clipped), before this step's update."""
         self.tension[dyad] = np.clip(self.tension[dyad] + magnitude, 0.0, 1.0)
 
-    def step(self, flows: Flows) -> None:
+    def step(self, flows: Flows, d_tension: FloatArray | float = 0.0,
+             d_misperception: FloatArray | float = 0.0) -> None:
+        """One update; ``d_tension`` and ``d_misperception`` are the dynamics plug-ins' terms
+        (:mod:`diplosim.engine.terms`), added before clipping."""
         s = self.spec
         t, m, p = self.tension, self.misperception, self.participant_misperception
         h = s.half_saturation
@@ -139,6 +142,10 @@ class Tension:
             - mp.learning * saturating(flows.official_contact) * m
             - mp.transfer * saturating(flows.transfer) * np.maximum(m - p, 0.0)
         )
+        if isinstance(d_tension, np.ndarray):  # only with terms: x + 0.0 would turn -0.0 to 0.0
+            t_new = t_new + d_tension
+        if isinstance(d_misperception, np.ndarray):
+            m_new = m_new + d_misperception
         self.tension = np.clip(t_new, 0.0, 1.0)
         self.misperception = np.clip(m_new, 0.0, 1.0)
         self.participant_misperception = np.clip(p_new, 0.0, 1.0)

@@ -114,6 +114,8 @@ def _check_new_key(cur: dict[Any, Any], key: Any, fields: dict[str, Any] | None,
         raise InputError.single(f"unknown field {name!r} in {parent}{hint}", source=source,
                                 path=where, value=value,
                                 allowed=", ".join(sorted(dict.fromkeys(fields))))
+    if entries is typing.Any:
+        return  # a plug-in's parameters: its own model validates the keys (docs/extending.md)
     if entries is not None:
         if last and isinstance(value, dict):
             return  # a whole new entry, e.g. channels.hotline2={track: "1", ...}

@@ -56,6 +56,7 @@ from diplosim.negotiation.session import (
     SessionSpec,
     build_session,
     load_session,
+    open_session,
     parse_session,
     run_session,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "mean_rounds_to_agreement",
     "nash_point",
     "nash_product",
+    "open_session",
     "pareto_frontier",
     "parse_session",
     "run_alternating_offers",

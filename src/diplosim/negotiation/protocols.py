@@ -29,6 +29,7 @@ from diplosim.negotiation.measures import TOL, distance, distance_to_pareto, soc
 from diplosim.negotiation.strategies import Strategy
 from diplosim.negotiation.trace import Action, EndReason, NegotiationResult, TraceEvent
 from diplosim.negotiation.utilities import LinearAdditiveUtility
+from diplosim.plugins import Parameters
 
 MEDIATOR = "mediator"
 
@@ -45,9 +46,10 @@ class Party:
 class Session(ABC):
     """A negotiation in progress. Subclasses implement one round in :meth:`_round`."""
 
-    kind: ClassVar[ProtocolKind]
+    kind: ClassVar[ProtocolKind]  # a plug-in's: the built-in kind whose offers it follows
     min_parties: ClassVar[int] = 2
     max_parties: ClassVar[int | None] = None
+    Parameters: ClassVar[type[Parameters]] = Parameters  # a plug-in's (none: protocols take none)
 
     def __init__(
         self,

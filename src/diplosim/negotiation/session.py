@@ -10,16 +10,18 @@ path. :func:`load_session` returns a :class:`SessionPlan` of library objects;
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
-from dataclasses import dataclass
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from diplosim.io.errors import InputError
-from diplosim.io.validation import validate_document
+from diplosim.io.validation import problems_from, validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.negotiation.context import ProtocolKind
 from diplosim.negotiation.issues import MAX_GRID, Issue, IssueKind, OutcomeSpace
@@ -41,6 +43,7 @@ from diplosim.negotiation.strategies import (
 )
 from diplosim.negotiation.trace import NegotiationResult
 from diplosim.negotiation.utilities import LinearAdditiveUtility
+from diplosim.plugins import PluginError, PluginInfo, load
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Value = str | int | float
@@ -77,6 +80,13 @@ ALLOWED: dict[ProtocolKind, tuple[str, ...]] = {
 }
 BILATERAL = (ProtocolKind.ALTERNATING_OFFERS, ProtocolKind.MONOTONIC_CONCESSION)
 DEFAULT_E = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0}
+STRATEGY_KINDS: tuple[str, ...] = typing.get_args(StrategyKind)
+BUILTIN_PROTOCOLS: dict[ProtocolKind, type[Session]] = {
+    ProtocolKind.ALTERNATING_OFFERS: AlternatingOffers,
+    ProtocolKind.MONOTONIC_CONCESSION: MonotonicConcession,
+    ProtocolKind.SINGLE_TEXT: SingleText,
+    ProtocolKind.STACKED_ALTERNATING_OFFERS: StackedAlternatingOffers,
+}
 
 
 class Strict(BaseModel):
@@ -94,11 +104,16 @@ class IssueSpec(Strict):
 
 
 class StrategySpec(Strict):
-    """A party's strategy; ``e`` and ``k`` only for the time-dependent family."""
+    """A party's strategy; ``e`` and ``k`` only for the time-dependent family; ``params`` only
+    for a strategy plug-in."""
 
-    kind: StrategyKind = Field(description="Strategy (which ones a protocol allows: docs).")
+    kind: StrategyKind | Ident = Field(
+        union_mode="left_to_right", description="Strategy (which ones a protocol allows: docs), "
+        "or the registered name of an installed strategy plug-in (diplosim plugins).")
     e: float | None = Field(None, gt=0, description="Concession shape (Faratin et al. 1998).")
     k: float | None = Field(None, ge=0, le=1, description="Initial concession.")
+    params: dict[Ident, Any] | None = Field(
+        None, description="A strategy plug-in's own parameters (diplosim plugins lists them).")
 
 
 class PartySpec(Strict):
@@ -130,7 +145,9 @@ class SessionSpec(Strict):
 
     name: str = Field("", description="Session name.")
     description: str = Field("", description="What it models.")
-    protocol: ProtocolKind = Field(description="Negotiation protocol.")
+    protocol: ProtocolKind | Ident = Field(
+        union_mode="left_to_right", description="Negotiation protocol, or the registered name "
+        "of an installed protocol plug-in.")
     deadline: int = Field(ge=1, le=100_000, description="Maximum number of rounds.")
     seed: int = Field(0, ge=0, description="Seed of the session's random generator.")
     resolution: int = Field(101, ge=2, le=100_001, description="Grid points per continuous issue.")
@@ -142,7 +159,9 @@ class SessionSpec(Strict):
 
 @dataclass(frozen=True)
 class SessionPlan:
-    """A validated session file as library objects, ready to run."""
+    """A validated session file as library objects, ready to run. ``protocol`` is the protocol
+    (built in, or a plug-in's class), ``kind`` the built-in protocol whose rules its offers
+    follow; ``plugins`` the plug-ins the session uses."""
 
     spec: SessionSpec
     space: OutcomeSpace
@@ -150,6 +169,12 @@ class SessionPlan:
     mediator: Mediator | None
     first: int
     source: str
+    protocol: type[Session] = AlternatingOffers
+    plugins: tuple[PluginInfo, ...] = ()
+
+    @property
+    def kind(self) -> ProtocolKind:
+        return self.protocol.kind
 
 
 def _fail(doc: Document, path: str, message: str, allowed: str = "", **value: object) -> InputError:
@@ -286,8 +311,48 @@ def _utility(doc: Document, i: int, p: PartySpec, space: OutcomeSpace) -> Linear
     )
 
 
-def _strategy(doc: Document, i: int, spec: StrategySpec, protocol: ProtocolKind) -> Strategy:
+def _plugin_strategy(doc: Document, path: str, spec: StrategySpec, protocol: ProtocolKind,
+                     plugins: list[PluginInfo]) -> Strategy:
+    """A strategy plug-in, made with its parameters (checked against its Parameters)."""
+    try:
+        cls, info = load("strategies", spec.kind, Strategy,  # type: ignore[type-abstract]
+                         builtin=list(STRATEGY_KINDS))
+    except PluginError as exc:
+        raise _fail(doc, f"{path}.kind", exc.message, value=spec.kind,
+                    allowed=exc.allowed) from None
+    for field in ("e", "k"):
+        if getattr(spec, field) is not None:
+            raise _fail(doc, f"{path}.{field}", f"strategy {spec.kind!r} takes no {field!r}",
+                        allowed="its parameters under params:")
+    try:
+        values = cls.Parameters.model_validate(spec.params or {})
+    except pydantic.ValidationError as exc:
+        raise InputError([replace(p, path=f"{path}.params.{p.path}".rstrip("."),
+                                  line=p.line or doc.line_of(f"{path}.params"))
+                          for p in problems_from(exc, doc, cls.Parameters, spec.params or {})],
+                         source=doc.source) from None
+    if protocol not in cls.supports:
+        raise _fail(doc, f"{path}.kind", f"strategy {spec.kind!r} cannot play {protocol}",
+                    value=spec.kind, allowed="a protocol it plays: "
+                    + ", ".join(sorted(cls.supports)))
+    try:
+        strategy = cls(**values.model_dump())
+    except Exception as exc:  # a broken plug-in: named, never a traceback
+        raise _fail(doc, f"{path}.kind", f"the {info.label} is broken: it cannot be made "
+                    f"({type(exc).__name__}: {exc})", value=spec.kind,
+                    allowed="a fixed release of the package") from None
+    plugins.append(info)
+    return strategy
+
+
+def _strategy(doc: Document, i: int, spec: StrategySpec, protocol: ProtocolKind,
+              plugins: list[PluginInfo]) -> Strategy:
     path = f"parties.{i}.strategy"
+    if spec.kind not in STRATEGY_KINDS:
+        return _plugin_strategy(doc, path, spec, protocol, plugins)
+    if spec.params is not None:
+        raise _fail(doc, f"{path}.params", f"strategy {spec.kind!r} takes no params (they are "
+                    "for strategy plug-ins)", allowed="e and k for the time-dependent family")
     allowed = ALLOWED[protocol]
     if spec.kind not in allowed:
         raise _fail(
@@ -324,10 +389,30 @@ def _strategy(doc: Document, i: int, spec: StrategySpec, protocol: ProtocolKind)
     return RubinsteinEquilibrium()
 
 
+def _protocol(doc: Document, spec: SessionSpec, plugins: list[PluginInfo]) -> type[Session]:
+    """The session's protocol class: built in, or an installed plug-in's."""
+    if isinstance(spec.protocol, ProtocolKind):
+        return BUILTIN_PROTOCOLS[spec.protocol]
+    try:
+        cls, info = load("protocols", spec.protocol, Session,  # type: ignore[type-abstract]
+                         builtin=[k.value for k in ProtocolKind])
+    except PluginError as exc:
+        raise _fail(doc, "protocol", exc.message, value=spec.protocol,
+                    allowed=exc.allowed) from None
+    if not isinstance(getattr(cls, "kind", None), ProtocolKind):
+        raise _fail(doc, "protocol", f"the {info.label} is broken: its kind is not a built-in "
+                    "protocol kind", value=spec.protocol, allowed="a fixed release of the package")
+    plugins.append(info)
+    return cls
+
+
 def plan_from_document(doc: Document) -> SessionPlan:
     """Validate a parsed session document and build its :class:`SessionPlan`."""
     require_mapping(doc, "negotiation session")
     spec = validate_document(doc, SessionSpec)
+    plugins: list[PluginInfo] = []
+    protocol_class = _protocol(doc, spec, plugins)
+    protocol = protocol_class.kind
     names = [s.name for s in spec.issues]
     for i, s in enumerate(spec.issues):
         if names.index(s.name) != i:
@@ -344,11 +429,11 @@ def plan_from_document(doc: Document) -> SessionPlan:
             allowed=f"a grid of at most {MAX_GRID} deals",
         )
     n = len(spec.parties)
-    if spec.protocol in BILATERAL and n != 2:
+    if protocol in BILATERAL and n != 2:
         raise _fail(
             doc,
             "parties",
-            f"{spec.protocol} is bilateral: it needs exactly 2 parties",
+            f"{protocol} is bilateral: it needs exactly 2 parties",
             value=[p.name for p in spec.parties],
             allowed="2 parties (or protocol: single_text, stacked_alternating_offers)",
         )
@@ -367,7 +452,7 @@ def plan_from_document(doc: Document) -> SessionPlan:
     parties: list[Party] = []
     for i, p in enumerate(spec.parties):
         utility = _utility(doc, i, p, space)
-        strategy = _strategy(doc, i, p.strategy, spec.protocol)
+        strategy = _strategy(doc, i, p.strategy, protocol, plugins)
         parties.append(Party(p.name, utility, strategy))
     if any(p.strategy.kind == "rubinstein" for p in spec.parties) and all(
         p.discount >= 1 for p in spec.parties
@@ -381,7 +466,7 @@ def plan_from_document(doc: Document) -> SessionPlan:
         )
     first = 0
     if spec.first is not None:
-        if spec.protocol is not ProtocolKind.ALTERNATING_OFFERS:
+        if protocol is not ProtocolKind.ALTERNATING_OFFERS:
             raise _fail(
                 doc,
                 "first",
@@ -397,14 +482,14 @@ def plan_from_document(doc: Document) -> SessionPlan:
             )
         first = pnames.index(spec.first)
     mediator = None
-    if spec.mediator is not None and spec.protocol is not ProtocolKind.SINGLE_TEXT:
+    if spec.mediator is not None and protocol is not ProtocolKind.SINGLE_TEXT:
         raise _fail(
             doc,
             "mediator",
             f"a mediator is only for single_text, not {spec.protocol}",
             allowed="remove it, or protocol: single_text",
         )
-    if spec.protocol is ProtocolKind.SINGLE_TEXT:
+    if protocol is ProtocolKind.SINGLE_TEXT:
         m = spec.mediator or MediatorSpec()
         start: str | tuple[float, ...]
         if isinstance(m.start, Mapping):
@@ -439,7 +524,8 @@ def plan_from_document(doc: Document) -> SessionPlan:
         else:
             start = m.start
         mediator = Mediator(step=m.step, start=start)
-    return SessionPlan(spec, space, tuple(parties), mediator, first, doc.source)
+    return SessionPlan(spec, space, tuple(parties), mediator, first, doc.source, protocol_class,
+                       tuple(dict.fromkeys(plugins)))
 
 
 def load_session(path: str | Path) -> SessionPlan:
@@ -454,24 +540,21 @@ def parse_session(text: str, source: str = "<string>") -> SessionPlan:
 
 def build_session(plan: SessionPlan, seed: int | None = None) -> Session:
     """A steppable session for ``plan``; ``seed`` overrides the file's seed."""
+    rng = np.random.default_rng(plan.spec.seed if seed is None else seed)
+    return open_session(plan, plan.parties, rng)
+
+
+def open_session(plan: SessionPlan, parties: Sequence[Party], rng: np.random.Generator) -> Session:
+    """A session of ``plan``'s protocol between ``parties`` (the plan's, or the same with other
+    reservation values, as talks in a scenario open them) drawing from ``rng``."""
     spec = plan.spec
-    rng = np.random.default_rng(spec.seed if seed is None else seed)
-    space, parties, deadline, res = plan.space, plan.parties, spec.deadline, spec.resolution
-    match spec.protocol:
-        case ProtocolKind.ALTERNATING_OFFERS:
-            return AlternatingOffers(
-                space, parties, deadline=deadline, rng=rng, first=plan.first, resolution=res
-            )
-        case ProtocolKind.MONOTONIC_CONCESSION:
-            return MonotonicConcession(space, parties, deadline=deadline, rng=rng, resolution=res)
-        case ProtocolKind.SINGLE_TEXT:
-            return SingleText(
-                space, parties, deadline=deadline, rng=rng, mediator=plan.mediator, resolution=res
-            )
-        case ProtocolKind.STACKED_ALTERNATING_OFFERS:
-            return StackedAlternatingOffers(
-                space, parties, deadline=deadline, rng=rng, resolution=res
-            )
+    kw: dict[str, Any] = {"deadline": spec.deadline, "rng": rng, "resolution": spec.resolution}
+    cls = plan.protocol
+    if cls is AlternatingOffers:
+        return AlternatingOffers(plan.space, parties, first=plan.first, **kw)
+    if cls is SingleText:
+        return SingleText(plan.space, parties, mediator=plan.mediator, **kw)
+    return cls(plan.space, parties, **kw)
 
 
 def run_session(plan: SessionPlan, seed: int | None = None) -> NegotiationResult:
@@ -484,6 +567,7 @@ __all__ = [
     "SessionSpec",
     "build_session",
     "load_session",
+    "open_session",
     "parse_session",
     "run_session",
 ]

@@ -25,6 +25,7 @@ import numpy as np
 from diplosim.negotiation.context import IntArray, ProtocolKind, Setting, View
 from diplosim.negotiation.issues import FloatArray, IssueKind
 from diplosim.negotiation.measures import TOL, nash_product
+from diplosim.plugins import Parameters
 
 _ALL = frozenset(ProtocolKind)
 
@@ -40,6 +41,8 @@ class Strategy(ABC):
     supports: ClassVar[frozenset[ProtocolKind]] = _ALL
     max_parties: ClassVar[int | None] = None
     name: ClassVar[str] = "strategy"
+    #: A plug-in's parameters (the dataclass's fields; ``params:`` in a session file).
+    Parameters: ClassVar[type[Parameters]] = Parameters
 
     @abstractmethod
     def propose(self, view: View, rng: np.random.Generator) -> FloatArray:

@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 from diplosim.io.errors import InputError, Problem
 from diplosim.io.yamlio import Document, Limit
 from diplosim.negotiation.session import SessionPlan, plan_from_document
+from diplosim.plugins import PluginInfo
 from diplosim.scenario.dates import CALENDAR_UNITS, check_start, date_of, step_of
+from diplosim.scenario.plugins import (
+    CompiledPluginEvent,
+    CompiledTerm,
+    compile_event,
+    compile_terms,
+)
 from diplosim.scenario.rates import YEARS_PER_STEP, StepDynamics, step_dynamics
 from diplosim.scenario.schema import (
     TAXONOMIES,
@@ -72,6 +79,7 @@ class CompiledEvent:
     channels: IntArray  # target channel indices (empty for non-channel events)
     dyad: int  # dyad index for shocks, else -1
     state: int  # state index for change_government, else -1
+    plugin: CompiledPluginEvent | None = None  # an event plug-in's instance and values
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,17 @@ class Compiled:
     dyad_index: dict[tuple[int, int], int] = field(repr=False)
     negotiation: CompiledNegotiation | None = None
     dynamics: StepDynamics | None = field(default=None, repr=False)
+    terms: tuple[CompiledTerm, ...] = ()  # dynamics plug-ins, in the file's order
+
+    @property
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """The plug-ins the scenario uses (dynamics, event types, the talks' strategies and
+        protocol), each once, in that order."""
+        found = [t.info for t in self.terms]
+        found += [e.plugin.info for e in self.events if e.plugin is not None]
+        if self.negotiation is not None:
+            found += list(self.negotiation.plan.plugins)
+        return tuple(dict.fromkeys(found))
 
     @property
     def step(self) -> StepDynamics:
@@ -466,10 +485,13 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
                         idmask[channel_index[cid]] = True
                 mask &= idmask
             target_idx = np.flatnonzero(mask).astype(np.int64)
-        elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT):
+        elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT) and isinstance(
+                ev.type, EventType):
             err.add(path, "needs channels", None)
+        plugin = compile_event(spec, e_i, lines, source, err.add, err.problems)
         events.append(CompiledEvent(spec=ev, step=step, channels=target_idx, dyad=dyad,
-                                    state=state))
+                                    state=state, plugin=plugin))
+    terms = compile_terms(spec, lines, source, err.add, err.problems)
 
     # Dyads whose connectivity is tracked.
     if spec.metrics.dyads == "all":
@@ -528,6 +550,7 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         dyad_index=dyad_index,
         negotiation=negotiation,
         dynamics=dynamics,
+        terms=terms,
     )
 
 

@@ -13,6 +13,7 @@ from diplosim.io.errors import InputError
 from diplosim.io.overrides import apply_overrides
 from diplosim.io.validation import validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
+from diplosim.plugins import PluginError, installed, load
 from diplosim.scenario.compile import Compiled, compile_spec
 from diplosim.scenario.schema import ScenarioSpec
 from diplosim.scenario.shared import merge, parameter_set, split_overrides
@@ -46,7 +47,15 @@ class Scenario:
             h.update(json.dumps(parameter_set(self.spec.parameters), sort_keys=True).encode())
         if self.overrides:
             h.update(json.dumps(dict(self.overrides), sort_keys=True, default=str).encode())
+        for info in self.compiled.plugins:  # a plug-in's release is part of the model
+            h.update(json.dumps(info.record(), sort_keys=True).encode())
         return h.hexdigest()
+
+    @property
+    def plugins(self) -> list[dict[str, Any]]:
+        """The plug-ins the scenario uses, as provenance records them (group, name, object,
+        package, version)."""
+        return [info.record() for info in self.compiled.plugins]
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new scenario with dotted-path overrides applied on top of this one's."""
@@ -120,4 +129,27 @@ def scenario_json_schema() -> dict[str, Any]:
     schema = ScenarioSpec.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "diplosim scenario"
+    _installed_plugins(schema)
     return schema
+
+
+def _installed_plugins(schema: dict[str, Any]) -> None:
+    """The installed plug-ins' parameters in the schema: each dynamics term's under
+    ``dynamics.NAME``, and every plug-in's under ``x-diplosim-plugins`` (group, name, package,
+    version, parameters), so that editors and ``diplosim schema`` show them."""
+    listed: list[dict[str, Any]] = []
+    terms: dict[str, Any] = {}
+    for info in installed():
+        cls: Any
+        try:
+            cls, _ = load(info.group, info.name, object)
+        except PluginError as exc:
+            listed.append({**info.record(), "problem": exc.message})
+            continue
+        params = cls.Parameters.model_json_schema()
+        listed.append({**info.record(), "parameters": params})
+        if info.group == "dynamics":
+            terms[info.name] = params
+    if terms:
+        schema["properties"]["dynamics"]["properties"] = terms
+    schema["x-diplosim-plugins"] = listed

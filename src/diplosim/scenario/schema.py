@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -273,7 +273,9 @@ class EventSpec(Strict):
     at: Annotated[int, Field(ge=1)] | dt.date = Field(
         description="The step (1 .. steps), or a date (YYYY-MM-DD) in a scenario with a start: "
         "the event happens in the step whose interval holds the date.")
-    type: EventType = Field(description="What happens (the fields it needs follow).")
+    type: EventType | Ident = Field(
+        union_mode="left_to_right", description="What happens (the fields it needs follow); or "
+        "the registered name of an installed event plug-in (diplosim plugins).")
     label: str = Field("", description="Text for the event log and figures.")
     dyad: tuple[Ident, Ident] | None = Field(None, description="shock: the dyad hit.")
     magnitude: float | None = Field(None, description="shock: change of tension (+ or -); "
@@ -288,9 +290,18 @@ class EventSpec(Strict):
     state: Ident | None = Field(None, description="change_government: the state.")
     hawkishness: Prob | None = Field(None, description="change_government: new hawkishness.")
     audience_cost: Prob | None = Field(None, description="change_government: new audience cost.")
+    params: dict[Ident, Any] | None = Field(
+        None, description="An event plug-in's own parameters (diplosim plugins lists them).")
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> EventSpec:
+        if not isinstance(self.type, EventType):
+            if self.kind is not None:
+                raise ValueError("kind sizes a shock; other events have none")
+            return self  # an event plug-in: its fields are checked against it when compiled
+        if self.params is not None:
+            raise ValueError(f"a {self.type.value} event has no params (they are for event "
+                             "plug-ins)")
         need: dict[EventType, tuple[str, ...]] = {
             EventType.SHOCK: ("dyad", "magnitude"),
             EventType.SET_LEVEL: ("channels", "level"),
@@ -433,6 +444,14 @@ class ScenarioSpec(Strict):
     events: list[EventSpec] = Field(default_factory=list, description="The timeline.")
     metrics: MetricsSpec = Field(MetricsSpec(), description="How network metrics are computed.")
     negotiation: NegotiationSpec | None = Field(None, description="Track 1 talks of one dyad.")
+    dynamics: dict[Ident, dict[Ident, Any]] = Field(
+        default_factory=dict, description="Dynamics plug-ins (terms of the tension and "
+        "misperception update), by registered name, each with its parameters (diplosim "
+        "plugins lists the installed ones and their parameters).")
+    requires: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, description="The packages whose plug-ins the scenario names, as "
+        "pip requirements (e.g. diplosim-example-plugins>=0.1): an error names them when one is "
+        "missing; provenance records the versions that ran.")
     sources: list[str] = Field(default_factory=list, description="References for the scenario.")
     explore: ExploreSpec | None = Field(None, description="Sliders of the browser app "
                                         "(diplosim viz).")

@@ -190,7 +190,7 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                     path=f"{where}.magnitude", line=lines.get(f"{where}.magnitude"),
                     allowed=f"kind: one of {', '.join(shocks)}, or name {where}.magnitude in "
                     "case_specific with the reason"))
-        elif event.get("kind") in shocks:
+        elif isinstance(event.get("kind"), str) and event["kind"] in shocks:
             out["events"][i]["magnitude"] = shocks[event["kind"]]
         else:
             problems.append(Problem(
