@@ -48,3 +48,14 @@ html_theme_options = {
 }
 html_static_path: list[str] = []
 html_show_sourcelink = False
+
+
+def _skip_parameters_alias(app: object, what: str, name: str, obj: object, skip: bool,
+                           options: object) -> bool | None:
+    """A plug-in interface's ``Parameters`` class attribute names diplosim.plugins.Parameters,
+    documented once on its own page: skip it as a member of the classes that point to it."""
+    return True if what == "class" and name == "Parameters" else None
+
+
+def setup(app: object) -> None:
+    app.connect("autodoc-skip-member", _skip_parameters_alias)  # type: ignore[attr-defined]
