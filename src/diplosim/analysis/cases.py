@@ -26,7 +26,9 @@ import numpy as np
 
 from diplosim.engine.recorder import Recorded
 from diplosim.results.tables import RunResult
-from diplosim.scenario.dates import dates_of
+from diplosim.scenario import Scenario
+from diplosim.scenario.dates import date_of, dates_of
+from diplosim.scenario.schema import EventType
 
 DAYS_PER_YEAR = 365.25
 
@@ -135,6 +137,25 @@ def summarise_runs(case: Case, runs: Sequence[Recorded]) -> CaseRuns:
                       else np.full(rec.n, np.nan))
             connected[i, j] = float(values[inside].mean())
     return CaseRuns(first, connected, span)
+
+
+def first_official_opening(scenario: Scenario) -> float:
+    """When the case's first official (Track 1) channel is open, in years from its start, read
+    from the file's facts (docs/validity.md, reference b): 0 if one is open at the start, else
+    the date of the first event that sets one to an open level; the span's end if neither."""
+    c, spec = scenario.compiled, scenario.spec
+    assert spec.start is not None, f"{scenario.name} has no start date"
+    official = np.asarray(c.kinds.track, dtype=object)[c.channel_kind] == "1"
+    if bool(np.any(official & (c.level0 > 0))):
+        return 0.0
+    for ev in sorted(c.events, key=lambda e: e.step):
+        if (ev.spec.type == EventType.SET_LEVEL and (ev.spec.level or 0) > 0
+                and bool(official[ev.channels].any())):
+            when = ev.spec.at if isinstance(ev.spec.at, dt.date) else date_of(
+                ev.step - 1, spec.start, spec.time_unit)
+            return (when - spec.start).days / DAYS_PER_YEAR
+    end = date_of(spec.steps, spec.start, spec.time_unit)
+    return (end - spec.start).days / DAYS_PER_YEAR
 
 
 def real_years(case: Case, start: dt.date) -> float | None:
