@@ -115,11 +115,14 @@ class JointModel:
         return self.simulate_cases(name, [params], [list(seeds)])[0]
 
     def simulate_cases(self, name: str, params: Sequence[Mapping[str, float]],
-                       seeds: Sequence[Sequence[Any]]) -> list[CaseRuns]:
+                       seeds: Sequence[Sequence[Any]],
+                       scenarios: Sequence[Scenario] | None = None) -> list[CaseRuns]:
         """Case ``name`` under each parameter set (``seeds[k]``: set k's replications), every
         set's replications on one batch axis (:func:`~diplosim.results.tables.run_batches`),
-        summarised from the batch's arrays without tables."""
-        scenarios = [self.scenario(name, p) for p in params]
+        summarised from the batch's arrays without tables. ``scenarios``: the sets' scenarios
+        of the case, if already built."""
+        if scenarios is None:
+            scenarios = [self.scenario(name, p) for p in params]
         variants = [s for s, own in zip(scenarios, seeds, strict=True) for _ in own]
         flat = [seed for own in seeds for seed in own]
         target = self.target(name)
@@ -148,10 +151,11 @@ class JointModel:
         set the schema refuses is as far from the record as can be (every discrepancy inf)."""
         out: list[dict[str, float]] = [{} for _ in params]
         valid = []
+        built: dict[int, dict[str, Scenario]] = {}  # each set's scenarios, built once
         for k, p in enumerate(params):
             try:
-                for name in (*self.cases, *(("record",) if self.observed is not None else ())):
-                    self.scenario(name, p)
+                built[k] = {name: self.scenario(name, p) for name in (
+                    *self.cases, *(("record",) if self.observed is not None else ()))}
                 valid.append(k)
             except InputError:
                 out[k] = dict.fromkeys((*self.cases, "record"), math.inf)
@@ -164,12 +168,13 @@ class JointModel:
             assert start is not None
             runs = self.simulate_cases(
                 name, [params[k] for k in valid],
-                [streams[k][i * self.reps:(i + 1) * self.reps] for k in valid])
+                [streams[k][i * self.reps:(i + 1) * self.reps] for k in valid],
+                [built[k][name] for k in valid])
             for k, r in zip(valid, runs, strict=True):
                 out[k][name] = case_distance(self.target(name), start, r)
         if self.observed is not None and self.follow_up is not None:
             records = simulate_episodes_many(
-                [self.scenario("record", params[k]) for k in valid], self.episodes,
+                [built[k]["record"] for k in valid], self.episodes,
                 [int(streams[k][-1].generate_state(1)[0]) for k in valid], self.follow_up)
             for k, record in zip(valid, records, strict=True):
                 out[k]["record"] = ep.distance(dict(record.summary()), dict(self.observed))
