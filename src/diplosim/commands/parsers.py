@@ -77,6 +77,10 @@ def scenario(sub: Subparsers) -> None:
                    help="scenario YAML files (or names of bundled ones)")
     v.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="PATH=VALUE", help="check with these overrides applied")
+    v.add_argument("--facts", action="store_true",
+                   help="also report, for each file naming a parameter set, the values it sets "
+                   "that are not facts of its case (docs/validity.md), and fail if case_specific "
+                   "does not name each with its reason")
     v.set_defaults(func=lazy("diplosim.commands.scenario:validate_command"))
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files",
                        description="Print the JSON Schema of the scenario format (for editors).")

@@ -44,6 +44,10 @@ class StateSpec(Strict):
     id: Ident = Field(description="Identifier used by actors, dyads and events.")
     name: str = Field("", description="Display name.")
     capability: NonNeg = Field(1.0, description="Relative power (e.g. a CINC-like score).")
+    capability_source: str = Field(
+        "", description="Where the capability comes from: a published power measure and its "
+        "year (e.g. CINC, COW National Material Capabilities v6.0, 2012); with it the value is "
+        "a fact of the case (diplosim validate --facts).")
     hawkishness: Prob = Field(0.5, description="Propensity to escalate under misperception.")
     audience_cost: Prob = Field(
         0.5, description="Domestic cost of visible contact in a crisis (Fearon 1994)."
@@ -427,8 +431,10 @@ class ScenarioSpec(Strict):
         "gives the dynamics (per-year rates, ripeness, the talks' dynamics, shock sizes by "
         "kind); the file keeps the facts of its case (docs/model.md, 'Shared parameters').")
     case_specific: dict[str, str] = Field(
-        default_factory=dict, description="With parameters: the values the set holds that this "
-        "file sets itself, each dotted path with the reason (e.g. events.3.magnitude: why).")
+        default_factory=dict, description="With parameters: the values this file sets that are "
+        "not facts of its case (values the set holds, and dynamics the set does not give), each "
+        "dotted path (or a section's) with the reason and source (e.g. events.3.magnitude: "
+        "why); diplosim validate --facts lists those not named.")
     rates: Literal["per_step", "per_year"] = Field(
         "per_step", description="What rates, noises, hazards and durations mean: per step of "
         "time_unit as written (per_step, the default), or per year, converted exactly to the "

@@ -134,8 +134,9 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
           set_overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The scenario document with its named set's values filled in (a copy); a document without
     ``parameters`` comes back as it is. Refuses, located: an unknown set; a value the set holds
-    set in the file but not named in ``case_specific``; a ``case_specific`` entry that names no
-    such value; a shock with a ``magnitude`` (unless case-specific) or an unknown ``kind``."""
+    set in the file but not named in ``case_specific``; a ``case_specific`` entry that names a
+    value the file does not give; a shock with a ``magnitude`` (unless case-specific) or an
+    unknown ``kind``."""
     name = data.get("parameters")
     problems: list[Problem] = []
     if name is None:
@@ -197,13 +198,8 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                 "a shock takes its size from its kind", path=f"{where}.kind",
                 line=lines.get(f"{where}.kind", lines.get(where)), value=event.get("kind"),
                 has_value=True, allowed=", ".join(shocks)))
-    for path in reasons:
-        if not (path in SHARED_PATHS or _is_shock_magnitude(data, path)):
-            problems.append(Problem("case_specific names a value the set does not hold",
-                                    path=f"case_specific.{path}",
-                                    line=lines.get(f"case_specific.{path}"),
-                                    allowed="a shared parameter, or events.N.magnitude of a shock"))
-        elif not _get(data, path)[0]:
+    for path in reasons:  # the set's values the file keeps, and its other non-facts
+        if not _get(data, path)[0]:
             problems.append(Problem("case_specific names a value the file does not give",
                                     path=f"case_specific.{path}",
                                     line=lines.get(f"case_specific.{path}"),
