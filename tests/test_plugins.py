@@ -278,3 +278,53 @@ def test_the_stepwise_strategy_concedes_as_documented(example_plugins: None) -> 
     assert result.agreement_round is not None
     assert result.agreement_round <= 10
     assert math.isclose(sum(result.utilities), 1.0, abs_tol=0.02)
+
+
+PUSH = '''
+from typing import ClassVar
+
+from pydantic import Field
+
+from diplosim.plugins import Dynamics, Parameters, Rate
+
+
+class PushParameters(Parameters):
+    push: Rate = Field(0.0, description="Tension added per step, times (1 - T).")
+
+
+class Push(Dynamics):
+    """A constant push on tension: dT = push * (1 - T)."""
+
+    Parameters: ClassVar[type[Parameters]] = PushParameters
+
+    def tension(self, now, draws):
+        return self.values.push * (1.0 - now.tension)
+'''
+
+
+@pytest.mark.slow
+def test_a_plugins_parameter_is_fitted_like_any_other(tmp_path: Path, monkeypatch,
+                                                      capsys) -> None:
+    """calibrate --fit with a prior on a dynamics term's parameter: the fit's simulator (the
+    rupture template's mission levels, engine.batch.mission_levels_many) runs the term, and the
+    posterior narrows the prior."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "push_terms.py").write_text(PUSH)
+    root = Path(__file__).resolve().parents[1]
+    template = tmp_path / "template.yaml"
+    template.write_text((root / "scenarios" / "us_ruptures.yaml").read_text()
+                        + "dynamics:\n  push: {push: 0.0}\n")
+    points = {"diplosim.dynamics": {"push": "push_terms:Push"}}
+    with registered(tmp_path / "site", monkeypatch, "push-terms", "0.1", points,
+                    tmp_path / "src"):
+        status = main(["calibrate", "--fit", "--template", str(template), "--prior",
+                       "dynamics.push.push=0:0.2", "--population", "20", "--generations", "2",
+                       "--episodes", "40", "--backend", "serial", "--seed", "3",
+                       "--out", str(tmp_path / "fit")])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    posterior = pd.read_parquet(tmp_path / "fit" / "posterior.parquet")
+    assert "dynamics.push.push" in posterior.columns
+    assert posterior["dynamics.push.push"].min() >= 0.0
+    assert posterior["dynamics.push.push"].max() <= 0.2
+    assert "dynamics.push.push" in out
