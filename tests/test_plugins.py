@@ -328,3 +328,59 @@ def test_a_plugins_parameter_is_fitted_like_any_other(tmp_path: Path, monkeypatc
     assert posterior["dynamics.push.push"].min() >= 0.0
     assert posterior["dynamics.push.push"].max() <= 0.2
     assert "dynamics.push.push" in out
+
+
+ULTIMATUM = '''
+from diplosim.negotiation import Session
+from diplosim.negotiation.context import ProtocolKind
+from diplosim.negotiation.trace import EndReason
+
+
+class Ultimatum(Session):
+    """One offer, take it or leave it: the first party proposes once; the other accepts or the
+    talks end (its offers follow alternating offers' rules, so its strategies may play it)."""
+
+    kind = ProtocolKind.ALTERNATING_OFFERS
+    max_parties = 2
+
+    def _round(self):
+        offer = self._offer(0)
+        if self._respond(1, offer.deal):
+            self._agree(offer.deal)
+        else:
+            self._end(EndReason.CONFLICT)
+'''
+
+
+def test_a_protocol_plugin_runs_in_a_session_and_in_a_scenarios_talks(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    from diplosim.negotiation import parse_session, run_session
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "ultimatum.py").write_text(ULTIMATUM)
+    points = {"diplosim.protocols": {"ultimatum": "ultimatum:Ultimatum"}}
+    session = ("protocol: ultimatum\ndeadline: 10\nissues: [{name: x}]\nparties:\n"
+               "  - {name: a, weights: {x: 1}, ideal: {x: 1.0}, strategy: {kind: %s}}\n"
+               "  - {name: b, weights: {x: 1}, ideal: {x: 0.0}, reservation: 0.2, "
+               "strategy: {kind: conceder}}\n")
+    root = Path(__file__).resolve().parents[1]
+    with registered(tmp_path / "site", monkeypatch, "ultimatum", "1.0", points,
+                    tmp_path / "src"):
+        greedy = run_session(parse_session(session % "boulware", "s.yaml"))
+        # a boulware proposer asks for everything: below b's reservation, refused, talks end
+        assert not greedy.agreed
+        assert greedy.reason == "conflict"
+        assert greedy.rounds == 1
+        plan = parse_session(session % "linear", "s.yaml")
+        assert [i.name for i in plan.plugins] == ["ultimatum"]
+        with pytest.raises(InputError, match="strategy 'zeuthen' cannot play"):
+            parse_session(session % "zeuthen", "s.yaml")
+        text = (root / "scenarios" / "track2_transfer.yaml").read_text().replace(
+            "protocol: alternating_offers", "protocol: ultimatum")
+        scenario = scenario_from_text(text, "track2_ultimatum.yaml")
+        assert [p["name"] for p in scenario.plugins] == ["ultimatum"]
+        tables = simulate(scenario, rng=4)
+        assert len(tables.talks) >= 1
+        assert set(tables.talks["rounds"]) == {1}  # every talks: one offer
+    with pytest.raises(InputError, match="no negotiation protocol 'ultimatum'"):
+        parse_session(session % "linear", "s.yaml")
