@@ -8,6 +8,7 @@ runs."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,15 @@ from diplosim.experiment.runner import Chunk, RunContext, RunSpec, run_chunk, si
 from diplosim.experiment.spec import OutcomeSpec
 from diplosim.io.errors import InputError
 from diplosim.results.replicate import replication_seeds, seed_label
-from diplosim.results.tables import TABLES, batch_size, collect, simulate, simulate_many
-from diplosim.scenario import load_scenario
+from diplosim.results.tables import (
+    TABLES,
+    RunResult,
+    batch_size,
+    collect,
+    simulate,
+    simulate_many,
+)
+from diplosim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -179,10 +187,12 @@ VARIED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(VARIED))
-def test_each_replication_under_its_own_values_equals_its_single_run(name: str) -> None:
-    base = load_scenario(ROOT / "scenarios" / f"{name}.yaml", VARIED[name][0])
-    variants = [base.with_overrides(o) for o in VARIED[name]]
+def batch_equals_single_runs(base: Scenario, overrides: list[dict[str, Any]],
+                             label: str) -> list[RunResult]:
+    """A batch of ``base``'s variants (one per override set) run at once: each replication's
+    tables equal its variant's single run, exactly, and the values matter (each replication's
+    tension differs from the first's). The replications' tables, in order."""
+    variants = [base.with_overrides(o) for o in overrides]
     seeds = replication_seeds(11, len(variants))
     batch = Batch(base, seeds, variants)
     batch.run()
@@ -192,11 +202,17 @@ def test_each_replication_under_its_own_values_equals_its_single_run(name: str) 
         got = collect(batch.replication(r), seed=seed)
         for table in TABLES:
             pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
-                                          check_exact=True, obj=f"{name} {r} {table}")
+                                          check_exact=True, obj=f"{label} {r} {table}")
         tables.append(got)
-    # the values matter: each replication's run differs from the first's
     for r in range(1, len(variants)):
         assert not tables[r].dyads["tension"].equals(tables[0].dyads["tension"]), r
+    return tables
+
+
+@pytest.mark.parametrize("name", sorted(VARIED))
+def test_each_replication_under_its_own_values_equals_its_single_run(name: str) -> None:
+    base = load_scenario(ROOT / "scenarios" / f"{name}.yaml", VARIED[name][0])
+    tables = batch_equals_single_runs(base, VARIED[name], name)
     if name == "oslo_1993":  # which channels move and whether talks agree change with them
         agreed = [bool(t.summary["agreements"].sum()) for t in tables]
         assert len(set(agreed)) == 2, agreed

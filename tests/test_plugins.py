@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.plugin_packages import SPOILERS, example_plugins, registered
+from tests.test_batch import batch_equals_single_runs
 
 from diplosim.cli import main
 from diplosim.engine.batch import Batch
@@ -19,7 +20,7 @@ from diplosim.engine.model import DiplomacyModel
 from diplosim.io.errors import InputError
 from diplosim.plugins import PluginError, installed, load
 from diplosim.results import replication_seeds
-from diplosim.results.tables import TABLES, collect, simulate, simulate_tables
+from diplosim.results.tables import collect, simulate, simulate_tables
 from diplosim.scenario import load_scenario, scenario_from_text, scenario_json_schema
 
 __all__ = ["example_plugins"]  # the fixture, used by name
@@ -102,20 +103,8 @@ VARIANTS = [
 
 def test_a_batch_with_plugins_equals_its_single_runs(example_plugins: None) -> None:
     base = load_scenario(SPOILERS)
-    variants = [base.with_overrides(o) for o in VARIANTS]
-    seeds = replication_seeds(11, len(variants))
-    batch = Batch(base, seeds, variants)
-    batch.run()
-    tables = []
-    for r, (seed, variant) in enumerate(zip(seeds, variants, strict=True)):
-        single = simulate(variant, rng=seed)
-        got = collect(batch.replication(r), seed=seed)
-        for table in TABLES:
-            pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
-                                          check_exact=True, obj=f"{r} {table}")
-        tables.append(got)
-    for r in range(1, len(variants)):  # the plug-ins' values matter
-        assert not tables[r].dyads["tension"].equals(tables[0].dyads["tension"]), r
+    batch_equals_single_runs(base, VARIANTS, "spoilers")  # the plug-ins' values matter too
+    seeds = replication_seeds(11, len(VARIANTS))
     # the same plug-in values in every replication: each equals its single run too
     same = Batch(base, seeds)
     same.run()
