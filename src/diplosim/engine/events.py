@@ -18,7 +18,7 @@ import numpy as np
 from diplosim.io.errors import InputError
 from diplosim.plugins import PluginInfo, Target, World
 from diplosim.scenario.compile import CompiledEvent
-from diplosim.scenario.schema import EventType
+from diplosim.scenario.schema import ChannelTarget, EventType
 
 if TYPE_CHECKING:
     from diplosim.engine.channels import Channels
@@ -46,6 +46,16 @@ class Timeline:
             self.by_step[ev.step].append(ev)
         self.dyad_labels = dyad_labels
         self.state_ids = state_ids
+        self._targets: dict[int, str] = {}  # a channel target's text, by the target's id
+
+    def _channel_target(self, target: ChannelTarget) -> str:
+        """The log's text for a channel event's target (the same for every replication and
+        step; the targets live as long as the timeline's events)."""
+        text = self._targets.get(id(target))
+        if text is None:
+            text = self._targets[id(target)] = ", ".join(
+                f"{k}={v}" for k, v in target.model_dump(exclude_none=True).items())
+        return text
 
     def apply(self, step: int, tension: Tension, channels: Channels,
               hawkishness: np.ndarray, audience_cost: np.ndarray) -> list[LogEntry]:
@@ -87,9 +97,7 @@ class Timeline:
                     target, detail = self._plugin(ev, tension, channels, hawkishness,
                                                   audience_cost)
             if s.channels is not None:
-                target = ", ".join(
-                    f"{k}={v}" for k, v in s.channels.model_dump(exclude_none=True).items()
-                )
+                target = self._channel_target(s.channels)
             affected = int(np.count_nonzero(channels.level[ev.channels] != before))
             when = s.at if isinstance(s.at, dt.date) else None
             log.append(LogEntry(step, str(s.type), s.label, target, affected, detail, when))
