@@ -110,7 +110,8 @@ def stack(cs: Sequence[Compiled]) -> Compiled:
         channel_b=_tile_index(c.channel_b, n_actors, reps),
         channel_via=_tile_index(c.channel_via, n_actors, reps),
         channel_dyad=_tile_index(c.channel_dyad, n_dyads, reps),
-        level0=cat("level0"), ceiling0=cat("ceiling0"), events=events,
+        level0=cat("level0"), ceiling0=cat("ceiling0"), settlement0=cat("settlement0"),
+        events=events,
         tracked_dyads=np.zeros(0, dtype=np.int64), dyad_index={}, negotiation=None,
     )
 
@@ -132,7 +133,7 @@ def structure(scenario: Scenario) -> tuple[Any, ...]:
         c.kinds.names, c.kinds.track, c.kinds.ladders, c.kinds.formal.tobytes(),
         c.kinds.mission.tobytes(), c.channel_ids, c.channel_kind.tobytes(),
         c.channel_a.tobytes(), c.channel_b.tobytes(), c.channel_via.tobytes(),
-        c.tracked_dyads.tobytes(), usable.tobytes(), spec.steps,
+        c.tracked_dyads.tobytes(), usable.tobytes(), c.settlement0.tobytes(), spec.steps,
         tuple((e.step, e.spec.type, e.channels.tobytes(), e.dyad, e.state,
                e.spec.hawkishness is None, e.spec.audience_cost is None) for e in c.events),
         d.years, d.window_values,
@@ -486,7 +487,7 @@ class Batch:
         """Every replication's talks: what each reads (Talks.now) computed for all at once,
         then a Talks.step for those not idle (an idle step only extends the history, which the
         batch keeps here). Each replication's talks touch only its own dyad: exact."""
-        level = self.channels.level
+        level = self.channels.talk_levels()
         n = len(self._talks)
         open_direct = np.bincount(self._talks_direct_owner, weights=level[self._talks_direct] > 0,
                                   minlength=n) > 0

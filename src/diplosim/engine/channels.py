@@ -82,6 +82,7 @@ class Channels:
         self.rng = Streams.of(rng, c.n_channels)
         self.level: IntArray = c.level0.copy()
         self.ceiling: IntArray = c.ceiling0.copy()
+        self.settlement = c.settlement0.copy()  # carries the talks on the settlement (mandate)
         kinds = c.kinds
         self.kind = c.channel_kind
         self.noise = kinds.noise[self.kind]
@@ -193,6 +194,18 @@ class Channels:
         top = self.c.kinds.top[self.kind[idx]]
         self.ceiling[idx] = np.minimum(level, top)
         self.level[idx] = np.minimum(self.level[idx], self.ceiling[idx])
+
+    def widen_mandate(self, idx: IntArray, matters: list[str]) -> None:
+        """The channels ``idx`` now carry ``matters`` too (only settlement changes a rule)."""
+        if "settlement" in matters:
+            self.settlement[idx] = True
+
+    def talk_levels(self) -> IntArray:
+        """The levels as the talks read them: a channel whose mandate does not include the
+        settlement counts as closed (docs/model.md 3.5)."""
+        if self.settlement.all():
+            return self.level
+        return np.where(self.settlement, self.level, 0)
 
     def capacity(self) -> FloatArray:
         """capacity[kind, level] of every channel."""

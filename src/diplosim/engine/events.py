@@ -83,6 +83,10 @@ class Timeline:
                     assert s.level is not None
                     channels.set_ceiling(ev.channels, s.level)
                     detail = f"ceiling -> {s.level}"
+                case EventType.WIDEN_MANDATE:
+                    assert s.matters is not None
+                    channels.widen_mandate(ev.channels, s.matters)
+                    detail = f"mandate + {', '.join(s.matters)}"
                 case EventType.CHANGE_GOVERNMENT:
                     changes = []
                     if s.hawkishness is not None:
@@ -121,7 +125,7 @@ class Timeline:
 
 _CHANNELS_OR_SHOCK = frozenset(
     t.value for t in (EventType.SHOCK, EventType.SET_LEVEL, EventType.DOWNGRADE,
-                      EventType.SET_CEILING))
+                      EventType.SET_CEILING, EventType.WIDEN_MANDATE))
 
 
 def touches_states(entries: list[LogEntry]) -> bool:

@@ -123,7 +123,8 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.channels.step(self.tension.tension)
         self.flows = self.channels.flows(self.n_dyads)
         if self.talks is not None:
-            self.recorder.log.extend(self.talks.step(t, self.tension, self.channels.level))
+            self.recorder.log.extend(self.talks.step(t, self.tension,
+                                                     self.channels.talk_levels()))
         self.recorder.record_levels(t, before, self.channels.level)
         self.t = t
         self._record()

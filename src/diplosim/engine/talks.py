@@ -3,8 +3,10 @@
 Rules (docs/model.md, section 3.5):
 
 - **Channel.** Talks can open or go on only while a Track 1 channel of the dyad whose two ends
-  reach their governments (access >= metrics.min_access) is open: an embassy, a hotline or a
-  back-channel. If all close, running talks are interrupted.
+  reach their governments (access >= metrics.min_access) is open and carries the settlement
+  (its kind's ``mandate``, widened by dated events: the caller passes the levels as the talks
+  read them, :meth:`~diplosim.engine.channels.Channels.talk_levels`): an embassy, a hotline or
+  a back-channel. If all close, running talks are interrupted.
 - **Ripeness** (Zartman 2000): a mutually hurting stalemate — tension >= ``hurting`` over the last
   ``window`` steps, varying by at most ``band`` — and a perceived way out — the governments'
   misperception <= ``way_out``. With rates per year the window is read in calendar time: its

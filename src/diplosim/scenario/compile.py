@@ -128,6 +128,9 @@ class Compiled:
     negotiation: CompiledNegotiation | None = None
     dynamics: StepDynamics | None = field(default=None, repr=False)
     terms: tuple[CompiledTerm, ...] = ()  # dynamics plug-ins, in the file's order
+    # per channel: whether it carries the talks on the settlement (its kind's mandate; official
+    # channels only: every other channel does), before any widen_mandate event
+    settlement0: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def plugins(self) -> tuple[PluginInfo, ...]:
@@ -551,7 +554,19 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         negotiation=negotiation,
         dynamics=dynamics,
         terms=terms,
+        settlement0=_settlement(spec, kinds.track, c_kind_arr),
     )
+
+
+def _settlement(spec: ScenarioSpec, tracks: tuple[str, ...],
+                channel_kind: IntArray) -> NDArray[np.bool_]:
+    """Per channel: whether it carries the talks on the settlement at the start — an official
+    channel whose kind has a mandate only if the mandate includes settlement, any other
+    channel always."""
+    carries = np.array([k.mandate is None or "settlement" in k.mandate or track != "1"
+                        for k, track in zip(spec.channels.values(), tracks, strict=True)],
+                       dtype=bool)
+    return carries[channel_kind] if carries.size else np.zeros(0, dtype=bool)
 
 
 def _check_rates(spec: ScenarioSpec, err: _Errors) -> None:

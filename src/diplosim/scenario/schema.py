@@ -167,6 +167,11 @@ class ChannelKindSpec(Strict):
     )
     tension_effect: NonNeg = Field(1.0, description="Weight of its flow in de-escalation.")
     perception_effect: NonNeg = Field(1.0, description="Weight of its contact in learning.")
+    mandate: list[Ident] | None = Field(
+        None, description="What its channels were opened for, e.g. [technical], [humanitarian], "
+        "[settlement]. An official (Track 1) channel carries the talks on the settlement only "
+        "if its mandate includes settlement (widen_mandate events add to it); none given: it "
+        "carries everything (docs/model.md 3.5).")
     links: tuple[LinkSpec, ...] = Field((), description="Channels of this kind one by one.")
     generate: tuple[LinkRule, ...] = Field((), description="Rules generating channels per dyad.")
 
@@ -259,6 +264,7 @@ class EventType(StrEnum):
     DOWNGRADE = "downgrade"
     SET_CEILING = "set_ceiling"
     CHANGE_GOVERNMENT = "change_government"
+    WIDEN_MANDATE = "widen_mandate"
 
 
 class ChannelTarget(Strict):
@@ -294,6 +300,8 @@ class EventSpec(Strict):
     state: Ident | None = Field(None, description="change_government: the state.")
     hawkishness: Prob | None = Field(None, description="change_government: new hawkishness.")
     audience_cost: Prob | None = Field(None, description="change_government: new audience cost.")
+    matters: list[Ident] | None = Field(
+        None, description="widen_mandate: what the channels now carry too (e.g. [settlement]).")
     params: dict[Ident, Any] | None = Field(
         None, description="An event plug-in's own parameters (diplosim plugins lists them).")
 
@@ -312,6 +320,7 @@ class EventSpec(Strict):
             EventType.DOWNGRADE: ("channels", "by"),
             EventType.SET_CEILING: ("channels", "level"),
             EventType.CHANGE_GOVERNMENT: ("state",),
+            EventType.WIDEN_MANDATE: ("channels", "matters"),
         }
         missing = [f for f in need[self.type] if getattr(self, f) is None]
         if missing == ["magnitude"] and self.kind is not None:
