@@ -37,7 +37,7 @@ from diplosim.engine.recorder import Recorder
 from diplosim.engine.streams import Streams
 from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension, TensionRates
-from diplosim.engine.terms import Terms, dyad_state
+from diplosim.engine.terms import PER_TERM, Terms, dyad_state
 from diplosim.io.errors import InputError
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
@@ -258,8 +258,8 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
     parents = [np.random.default_rng(s) for s in seeds]
     gens = [g.spawn(2) for g in parents]
     terms = Terms([x.compiled for x in scenarios for _ in range(reps)],
-                  [g.spawn(len(c.terms)) for g in parents] if c.terms else [],
-                  len(c.dyad_labels), reps * len(c.dyad_labels))
+                  [g.spawn(PER_TERM * len(c.terms)) for g in parents] if c.terms else [],
+                  len(c.dyad_labels), reps * len(c.dyad_labels), STREAM_AHEAD)
     tension_rng = Streams([g[0] for g in gens], reps * len(c.dyad_labels))
     channel_rng = Streams([g[1] for g in gens], reps * c.n_channels, STREAM_AHEAD)
     hawkishness = big.hawkishness.copy()
@@ -296,12 +296,13 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
 def component_generators(rng: Any, terms: int = 0) -> list[np.random.Generator]:
     """The tension, channel and talks generators a :class:`DiplomacyModel` built with ``rng``
     uses (``mesa.Model`` makes ``numpy.random.default_rng(rng)``; the model spawns three), then
-    one per dynamics plug-in (``terms``), spawned after them as the model spawns them."""
+    two per dynamics plug-in (``terms``; :data:`~diplosim.engine.terms.PER_TERM`), spawned
+    after them as the model spawns them."""
     if isinstance(rng, np.random.SeedSequence):  # a fresh copy, as DiplomacyModel takes
         rng = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
                                      pool_size=rng.pool_size)
     parent = np.random.default_rng(rng)
-    return parent.spawn(3) + (parent.spawn(terms) if terms else [])
+    return parent.spawn(3) + (parent.spawn(PER_TERM * terms) if terms else [])
 
 
 @dataclass(frozen=True)
@@ -365,7 +366,8 @@ class Batch:
                                Streams([g[0] for g in gens], self.nd, tension_ahead))
         self.channels = Channels(big, audience_cost_weight(self.variants, self.nch),
                                  Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
-        self.terms = Terms([v.compiled for v in self.variants], [g[3:] for g in gens], self.nd)
+        self.terms = Terms([v.compiled for v in self.variants], [g[3:] for g in gens], self.nd,
+                           ahead=STREAM_AHEAD)
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so)
         self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)

@@ -20,7 +20,7 @@ from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.talks import Talks
 from diplosim.engine.tension import Tension
-from diplosim.engine.terms import Terms, dyad_state
+from diplosim.engine.terms import PER_TERM, Terms, dyad_state
 from diplosim.scenario import Scenario, load_scenario
 
 
@@ -60,7 +60,7 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.n_dyads = len(c.dyad_labels)
         tension_rng, channel_rng, talks_rng = self.rng.spawn(3)
         # dynamics plug-ins draw from streams of their own, spawned after the engine's
-        self.terms = Terms([c], [self.rng.spawn(len(c.terms)) if c.terms else []],
+        self.terms = Terms([c], [self.rng.spawn(PER_TERM * len(c.terms)) if c.terms else []],
                            self.n_dyads)
         self.tension = Tension(c.step.tension, c.tension0, c.baseline, c.misperception0,
                                self._dyad_hawkishness(), tension_rng)

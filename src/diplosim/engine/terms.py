@@ -4,9 +4,9 @@ Each term (:class:`diplosim.plugins.Dynamics`) is made once per run or batch wit
 values, one per replication (:class:`diplosim.plugins.Values`, arrays of shape
 ``(replications, 1)``), and asked at every step for its change of tension and of the
 governments' misperception, arrays of shape ``(replications, dyads)``. Its random numbers come
-from a stream of its own per replication, spawned from the replication's seed after the
-engine's three (so adding a term leaves every other number of the run unchanged, and
-replication r of a batch draws what its single run draws).
+from two streams of its own per replication (uniforms, normals), spawned from the replication's
+seed after the engine's three (so adding a term leaves every other number of the run unchanged,
+and replication r of a batch draws what its single run draws).
 """
 
 from __future__ import annotations
@@ -26,24 +26,24 @@ from diplosim.scenario.plugins import CompiledTerm
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+PER_TERM = 2  # generators a term draws from, per replication: uniforms and normals
 
 
 class _Draws:
-    """:class:`diplosim.plugins.Draws` over one term's streams (one generator a replication)."""
+    """:class:`diplosim.plugins.Draws` over one term's two streams (uniforms and normals, each
+    from generators of its own), so that each serves a single kind of call and may draw steps
+    ahead (:mod:`diplosim.engine.streams`) whatever the term asks for, in any order."""
 
-    def __init__(self, streams: Streams, reps: int) -> None:
-        self.streams = streams
+    def __init__(self, uniform: Streams, normal: Streams, reps: int) -> None:
+        self.uniform, self.normal_ = uniform, normal
         self.reps = reps
+        self.size = uniform.block * len(uniform.generators)
 
     def random(self) -> FloatArray:
-        return self.streams.random(self.size).reshape(self.reps, -1)
+        return self.uniform.random(self.size).reshape(self.reps, -1)
 
     def normal(self) -> FloatArray:
-        return self.streams.standard_normal(self.size).reshape(self.reps, -1)
-
-    @property
-    def size(self) -> int:
-        return self.streams.block * len(self.streams.generators)
+        return self.normal_.standard_normal(self.size).reshape(self.reps, -1)
 
 
 def values_of(terms: Sequence[CompiledTerm]) -> Values:
@@ -64,21 +64,23 @@ def values_of(terms: Sequence[CompiledTerm]) -> Values:
 
 class Terms:
     """The dynamics plug-ins of a run or batch. ``compiled``: each replication's scenario;
-    ``generators``: each replication's generators, one per term (or, with ``block``, each
-    group's of ``block / dyads`` replications sharing one stream, as
-    :func:`~diplosim.engine.batch.mission_levels_many` draws)."""
+    ``generators``: each replication's generators, two per term (:data:`PER_TERM`: uniforms,
+    normals), or, with ``block``, each group's of ``block / dyads`` replications sharing them,
+    as :func:`~diplosim.engine.batch.mission_levels_many` draws; ``ahead``: steps of numbers
+    drawn at once in a batch."""
 
     def __init__(self, compiled: Sequence[Compiled],
                  generators: Sequence[Sequence[np.random.Generator]], dyads: int,
-                 block: int | None = None) -> None:
+                 block: int | None = None, ahead: int = 0) -> None:
         reps = len(compiled)
         self.reps, self.dyads = reps, dyads
         self.terms: list[tuple[CompiledTerm, Dynamics, _Draws]] = []
         for k, term in enumerate(compiled[0].terms):
             values = values_of([c.terms[k] for c in compiled])
             made = run_plugin(term.info, partial(term.cls, values, reps, dyads))
-            streams = Streams([g[k] for g in generators], block or dyads)
-            self.terms.append((term, made, _Draws(streams, reps)))
+            uniform, normal = (Streams([g[PER_TERM * k + i] for g in generators], block or dyads,
+                                       ahead) for i in range(PER_TERM))
+            self.terms.append((term, made, _Draws(uniform, normal, reps)))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
