@@ -87,6 +87,13 @@ class Timeline:
                     assert s.matters is not None
                     channels.widen_mandate(ev.channels, s.matters)
                     detail = f"mandate + {', '.join(s.matters)}"
+                case EventType.POLITICAL_CHANGE:
+                    assert s.change is not None
+                    before_h = float(hawkishness[ev.state])
+                    hawkishness[ev.state] = min(1.0, max(0.0, before_h + s.change))
+                    target = self.state_ids[ev.state]
+                    detail = (f"{s.kind or 'change'}: hawkishness {before_h:.3f} -> "
+                              f"{hawkishness[ev.state]:.3f}")
                 case EventType.CHANGE_GOVERNMENT:
                     changes = []
                     if s.hawkishness is not None:

@@ -488,8 +488,8 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
                         idmask[channel_index[cid]] = True
                 mask &= idmask
             target_idx = np.flatnonzero(mask).astype(np.int64)
-        elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT) and isinstance(
-                ev.type, EventType):
+        elif ev.type not in (EventType.SHOCK, EventType.CHANGE_GOVERNMENT,
+                             EventType.POLITICAL_CHANGE) and isinstance(ev.type, EventType):
             err.add(path, "needs channels", None)
         plugin = compile_event(spec, e_i, lines, source, err.add, err.problems)
         events.append(CompiledEvent(spec=ev, step=step, channels=target_idx, dyad=dyad,

@@ -265,6 +265,7 @@ class EventType(StrEnum):
     SET_CEILING = "set_ceiling"
     CHANGE_GOVERNMENT = "change_government"
     WIDEN_MANDATE = "widen_mandate"
+    POLITICAL_CHANGE = "political_change"
 
 
 class ChannelTarget(Strict):
@@ -291,7 +292,9 @@ class EventSpec(Strict):
     magnitude: float | None = Field(None, description="shock: change of tension (+ or -); "
                                     "with parameters: named, it comes from the kind.")
     kind: Ident | None = Field(None, description="shock: what happened (war, attack, crisis, "
-                               "...): sizes the shock from the scenario's parameter set.")
+                               "...): sizes the shock from the scenario's parameter set; "
+                               "political_change: what changed (new_leader_conciliatory, "
+                               "sanctions_imposed, ...): sizes the change from the set.")
     channels: ChannelTarget | None = Field(None, description="Channel events: the target.")
     level: Annotated[int, Field(ge=0)] | None = Field(
         None, description="set_level / set_ceiling: the level."
@@ -300,6 +303,9 @@ class EventSpec(Strict):
     state: Ident | None = Field(None, description="change_government: the state.")
     hawkishness: Prob | None = Field(None, description="change_government: new hawkishness.")
     audience_cost: Prob | None = Field(None, description="change_government: new audience cost.")
+    change: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(
+        None, description="political_change: change of the state's hawkishness (clipped to "
+        "[0, 1]); with parameters: named, it comes from the kind.")
     matters: list[Ident] | None = Field(
         None, description="widen_mandate: what the channels now carry too (e.g. [settlement]).")
     params: dict[Ident, Any] | None = Field(
@@ -321,13 +327,16 @@ class EventSpec(Strict):
             EventType.SET_CEILING: ("channels", "level"),
             EventType.CHANGE_GOVERNMENT: ("state",),
             EventType.WIDEN_MANDATE: ("channels", "matters"),
+            EventType.POLITICAL_CHANGE: ("state", "change"),
         }
         missing = [f for f in need[self.type] if getattr(self, f) is None]
-        if missing == ["magnitude"] and self.kind is not None:
-            raise ValueError(f"a shock of kind {self.kind!r} takes its size from a parameter "
-                             "set: name one (parameters: calibrated), or give magnitude")
-        if self.kind is not None and self.type is not EventType.SHOCK:
-            raise ValueError("kind sizes a shock; other events have none")
+        if missing in (["magnitude"], ["change"]) and self.kind is not None:
+            raise ValueError(f"a {self.type.value} of kind {self.kind!r} takes its size from a "
+                             f"parameter set: name one (parameters: calibrated), or give "
+                             f"{missing[0]}")
+        if self.kind is not None and self.type not in (EventType.SHOCK,
+                                                       EventType.POLITICAL_CHANGE):
+            raise ValueError("kind sizes a shock or a political change; other events have none")
         if missing:
             raise ValueError(
                 f"a {self.type.value} event needs {', '.join(missing)} "

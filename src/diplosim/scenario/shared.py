@@ -43,6 +43,13 @@ SHARED_PATHS: tuple[str, ...] = (
 )
 
 
+#: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
+SIZED: dict[str, tuple[str, str, str]] = {
+    "shock": ("magnitude", "shocks", "shock"),
+    "political_change": ("change", "politics", "political change"),
+}
+
+
 def available() -> list[str]:
     """Names of the shipped sets."""
     return sorted(p.stem for p in SETS.glob("*.yaml"))
@@ -61,11 +68,14 @@ def _read(name: str) -> dict[str, Any]:
     for path in set(values) - set(SHARED_PATHS):
         problems.append(Problem("not a shared parameter", path=path, allowed=", ".join(
             SHARED_PATHS)))
-    shocks = data.get("shocks")
-    if not isinstance(shocks, dict) or not shocks or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in shocks.values()):
-        problems.append(Problem("shocks: a mapping of event kind to tension change", path="shocks",
-                                value=shocks, has_value=True))
+    for section, required in (("shocks", True), ("politics", False)):
+        sizes = data.get(section)
+        if sizes is None and not required:
+            continue
+        if not isinstance(sizes, dict) or not sizes or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in sizes.values()):
+            problems.append(Problem(f"{section}: a mapping of event kind to a number",
+                                    path=section, value=sizes, has_value=True))
     if problems:
         raise InputError(problems, source=doc.source)
     return data
@@ -79,14 +89,15 @@ def parameter_set(name: str, overrides: Mapping[str, Any] | None = None,
                                 line=line, value=name, allowed=", ".join(available()))
     data = copy.deepcopy(_read(name))
     if overrides:
-        bad = [p for p in overrides if p not in SHARED_PATHS and not (
-            p.startswith("shocks.") and p.removeprefix("shocks.") in data["shocks"])]
+        sized = [f"{section}.{k}" for section in ("shocks", "politics")
+                 for k in data.get(section) or {}]
+        bad = [p for p in overrides if p not in SHARED_PATHS and p not in sized]
         if bad:
             raise InputError.single(
                 "not a value of the parameter set", source=source, path=PREFIX + bad[0],
                 value=overrides[bad[0]],
                 allowed=", ".join([*(PREFIX + p for p in SHARED_PATHS),
-                                   *(f"{PREFIX}shocks.{k}" for k in data["shocks"])]))
+                                   *(PREFIX + p for p in sized)]))
         data = apply_overrides(data, overrides, source=f"{source} (parameters.*)")
     return data
 
@@ -179,25 +190,26 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                 allowed=f"remove it, or name it in case_specific with the reason ({path}: why)"))
         elif not present:
             _put(out, path, _get(pset, path)[1])
-    shocks = pset["shocks"]
     for i, event in enumerate(data.get("events") or []):
-        if not isinstance(event, dict) or event.get("type") != "shock":
+        if not isinstance(event, dict) or event.get("type") not in SIZED:
             continue
+        field, section, what = SIZED[event["type"]]
+        sizes = pset.get(section) or {}
         where = f"events.{i}"
-        if "magnitude" in event:
-            if f"{where}.magnitude" not in reasons:
+        if field in event:
+            if f"{where}.{field}" not in reasons:
                 problems.append(Problem(
-                    f"shock sizes come from the parameter set {name!r} by kind",
-                    path=f"{where}.magnitude", line=lines.get(f"{where}.magnitude"),
-                    allowed=f"kind: one of {', '.join(shocks)}, or name {where}.magnitude in "
-                    "case_specific with the reason"))
-        elif isinstance(event.get("kind"), str) and event["kind"] in shocks:
-            out["events"][i]["magnitude"] = shocks[event["kind"]]
+                    f"{what} sizes come from the parameter set {name!r} by kind",
+                    path=f"{where}.{field}", line=lines.get(f"{where}.{field}"),
+                    allowed=f"kind: one of {', '.join(sizes) or '(none in this set)'}, or name "
+                    f"{where}.{field} in case_specific with the reason"))
+        elif isinstance(event.get("kind"), str) and event["kind"] in sizes:
+            out["events"][i][field] = sizes[event["kind"]]
         else:
             problems.append(Problem(
-                "a shock takes its size from its kind", path=f"{where}.kind",
+                f"a {what} takes its size from its kind", path=f"{where}.kind",
                 line=lines.get(f"{where}.kind", lines.get(where)), value=event.get("kind"),
-                has_value=True, allowed=", ".join(shocks)))
+                has_value=True, allowed=", ".join(sizes) or f"(the set has no {section})"))
     for path in reasons:  # the set's values the file keeps, and its other non-facts
         if not _get(data, path)[0]:
             problems.append(Problem("case_specific names a value the file does not give",
