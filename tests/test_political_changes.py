@@ -3,15 +3,15 @@ state's hawkishness at a dated fact, sized by its kind from the parameter set.""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
+from tests.parameter_sets import pooled_with
 
 from diplosim.engine.model import DiplomacyModel
 from diplosim.io.errors import InputError
-from diplosim.scenario import scenario_from_text, shared
+from diplosim.scenario import scenario_from_text
 
 CASE = """\
 name: politics
@@ -44,17 +44,11 @@ def test_a_political_change_moves_the_states_hawkishness_at_its_date() -> None:
 
 
 @pytest.fixture
-def a_set_with_politics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def a_set_with_politics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The pooled set with sizes of political changes by kind, as a shipped set."""
-    data = yaml.safe_load((shared.SETS / "pooled.yaml").read_text())
-    data["politics"] = {"new_leader_conciliatory": -0.15, "sanctions_imposed": 0.05}
-    (tmp_path / "withpolitics.yaml").write_text(yaml.safe_dump(data))
-    for name in shared.available():
-        shutil.copy(shared.SETS / f"{name}.yaml", tmp_path)
-    monkeypatch.setattr(shared, "SETS", tmp_path)
-    shared._read.cache_clear()
-    yield
-    shared._read.cache_clear()
+    sizes = {"new_leader_conciliatory": -0.15, "sanctions_imposed": 0.05}
+    with pooled_with("withpolitics", {"politics": sizes}, tmp_path / "sets", monkeypatch):
+        yield
 
 
 def test_with_a_set_the_kind_sizes_the_change(a_set_with_politics: None) -> None:

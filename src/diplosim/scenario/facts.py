@@ -32,6 +32,7 @@ FACTS: tuple[str, ...] = (
     "actors.generate.*.count",
     "channels.*.track", "channels.*.mission", "channels.*.ladder.**", "channels.*.formal_level",
     "channels.*.links.**", "channels.*.generate.**", "channels.*.mandate.**",
+    "channels.*.class",
     "events.*.at", "events.*.type", "events.*.label", "events.*.dyad.**", "events.*.kind",
     "events.*.channels.**", "events.*.level", "events.*.by", "events.*.state",
     "events.*.matters.**",

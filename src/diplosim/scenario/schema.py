@@ -167,6 +167,11 @@ class ChannelKindSpec(Strict):
     )
     tension_effect: NonNeg = Field(1.0, description="Weight of its flow in de-escalation.")
     perception_effect: NonNeg = Field(1.0, description="Weight of its contact in learning.")
+    class_: Ident | None = Field(
+        None, alias="class", description="With parameters: the set's channel class whose "
+        "dynamics it takes (thresholds, noise, secrecy, capacity, effects), e.g. mission, "
+        "hotline, secret_political, technical, dialogue, workshop: what the channel is, a "
+        "fact; the file then gives none of them (diplosim validate --facts).")
     mandate: list[Ident] | None = Field(
         None, description="What its channels were opened for, e.g. [technical], [humanitarian], "
         "[settlement]. An official (Track 1) channel carries the talks on the settlement only "
@@ -196,6 +201,9 @@ class ChannelKindSpec(Strict):
                     f"{level} ({self.ladder[level]}): hysteresis keeps a channel from flapping"
                 )
         return self
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     def per_level(self, value: ThresholdList) -> list[float]:
         n_open = len(self.ladder) - 1

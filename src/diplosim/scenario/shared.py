@@ -43,6 +43,15 @@ SHARED_PATHS: tuple[str, ...] = (
 )
 
 
+#: A set's values by kind (optional sections): a channel class's dynamics, an actor kind's
+#: values, the states' values.
+BY_KIND: dict[str, tuple[str, ...]] = {
+    "channels": ("close_threshold", "reopen_threshold", "noise", "secrecy", "capacity",
+                 "tension_effect", "perception_effect"),
+    "actors": ("access", "credibility", "openness", "rigidity"),
+    "states": ("hawkishness", "audience_cost"),
+}
+
 #: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
 SIZED: dict[str, tuple[str, str, str]] = {
     "shock": ("magnitude", "shocks", "shock"),
@@ -68,6 +77,18 @@ def _read(name: str) -> dict[str, Any]:
     for path in set(values) - set(SHARED_PATHS):
         problems.append(Problem("not a shared parameter", path=path, allowed=", ".join(
             SHARED_PATHS)))
+    for section, fields in BY_KIND.items():
+        table = data.get(section)
+        if table is None:
+            continue
+        entries = {"state": table} if section == "states" else table
+        if not isinstance(entries, dict) or not all(
+                isinstance(v, dict) and v and set(v) <= set(fields) and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) for x in v.values())
+                for v in entries.values()):
+            problems.append(Problem(f"{section}: values by kind, each a mapping of "
+                                    f"{', '.join(fields)} to numbers", path=section,
+                                    value=table, has_value=True))
     for section, required in (("shocks", True), ("politics", False)):
         sizes = data.get(section)
         if sizes is None and not required:
@@ -126,10 +147,14 @@ def _get(data: Any, path: str) -> tuple[bool, Any]:
 
 
 def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``path`` (mappings made where missing; list items by index, which must exist)."""
     *parents, last = path.split(".")
-    cur = data
+    cur: Any = data
     for part in parents:
-        if not isinstance(cur.get(part), dict):
+        if isinstance(cur, list):
+            cur = cur[int(part)]
+            continue
+        if not isinstance(cur.get(part), dict | list):
             cur[part] = {}
         cur = cur[part]
     cur[last] = value
@@ -190,6 +215,7 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                 allowed=f"remove it, or name it in case_specific with the reason ({path}: why)"))
         elif not present:
             _put(out, path, _get(pset, path)[1])
+    _fill_by_kind(data, out, pset, name, reasons, lines, problems)
     for i, event in enumerate(data.get("events") or []):
         if not isinstance(event, dict) or event.get("type") not in SIZED:
             continue
@@ -219,6 +245,57 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
     if problems:
         raise InputError(problems, source=source)
     return out
+
+
+def _by_kind_targets(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """Where a set's values by kind go: ``(path of the entry, set section, kind)`` for every
+    channel kind with a ``class``, every actor (listed or generated) and every state of a
+    well-shaped document (the schema reports the rest)."""
+    channels = data.get("channels")
+    if isinstance(channels, dict):
+        for name, kind in channels.items():
+            if isinstance(kind, dict) and isinstance(kind.get("class"), str):
+                yield f"channels.{name}", "channels", kind["class"]
+    actors = data.get("actors")
+    if isinstance(actors, dict):
+        for group in ("list", "generate"):
+            entries = actors.get(group)
+            for i, actor in enumerate(entries if isinstance(entries, list) else []):
+                if isinstance(actor, dict) and isinstance(actor.get("kind"), str):
+                    yield f"actors.{group}.{i}", "actors", actor["kind"]
+    states = data.get("states")
+    for i, state in enumerate(states if isinstance(states, list) else []):
+        if isinstance(state, dict):
+            yield f"states.{i}", "states", "state"
+
+
+def _fill_by_kind(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[str, Any],
+                  name: str, reasons: Mapping[str, Any], lines: Mapping[str, int],
+                  problems: list[Problem]) -> None:
+    """The set's values by kind (:data:`BY_KIND`) filled into the document: a channel kind's by
+    its ``class`` (which the set must know), an actor's by its kind and a state's, where the set
+    gives them; a value the file sets itself needs a ``case_specific`` reason."""
+    for where, section, kind in _by_kind_targets(data):
+        table = pset.get(section) or {}
+        values = (table or None) if section == "states" else table.get(kind)
+        if values is None:
+            if section == "channels":
+                problems.append(Problem(
+                    f"the parameter set {name!r} has no channel class {kind!r}",
+                    path=f"{where}.class", line=lines.get(f"{where}.class"), value=kind,
+                    has_value=True, allowed=", ".join(table) or "(this set has none)"))
+            continue
+        for field, value in values.items():
+            path = f"{where}.{field}"
+            if _get(data, path)[0]:
+                if not any(path == r or path.startswith(f"{r}.") for r in reasons):
+                    problems.append(Problem(
+                        f"the parameter set {name!r} gives this value by kind ({kind})",
+                        path=path, line=lines.get(path),
+                        allowed=f"remove it, or name it in case_specific with the reason "
+                        f"({path}: why)"))
+            else:
+                _put(out, path, value)
 
 
 def _check_sections(data: Mapping[str, Any], source: str, lines: Mapping[str, int]) -> None:
