@@ -174,6 +174,8 @@ def test_every_shipped_set_is_complete() -> None:
      "line 19: tension.misperception: must be a mapping"),
     ("kind: crisis, label: a crisis}", "kind: [], label: a crisis}",  # found by the fuzzer
      "line 22: events.0.kind: a shock takes its size from its kind"),
+    ("type: shock, dyad", "type: [], dyad",  # found by the fuzzer too
+     "line 22: events.0.type"),
 ])
 def test_a_section_of_the_wrong_shape_is_located_before_the_set_is_merged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], replace: str, by: str,

@@ -217,7 +217,8 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
             _put(out, path, _get(pset, path)[1])
     _fill_by_kind(data, out, pset, name, reasons, lines, problems)
     for i, event in enumerate(data.get("events") or []):
-        if not isinstance(event, dict) or event.get("type") not in SIZED:
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str) or (
+                event["type"] not in SIZED):
             continue
         field, section, what = SIZED[event["type"]]
         sizes = pset.get(section) or {}
