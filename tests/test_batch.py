@@ -43,18 +43,27 @@ def scenario_of(path: Path):  # type: ignore[no-untyped-def]
     return load_scenario(path, overrides)
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_every_replication_equals_its_single_run(path: Path) -> None:
-    scenario = scenario_of(path)
-    seeds = replication_seeds(7, 3)
-    batch = Batch(scenario, seeds)
+def replications_equal_single_runs(scenario: Scenario, seeds: list[Any], label: str,
+                                   variants: list[Scenario] | None = None) -> list[RunResult]:
+    """Run ``seeds`` replications of ``scenario`` (each under its own of ``variants``, if
+    given) as one batch; each replication's tables equal its single run's, exactly. The
+    replications' tables, in order."""
+    batch = Batch(scenario, seeds, variants)
     batch.run()
+    tables = []
     for r, seed in enumerate(seeds):
-        single = simulate(scenario, rng=seed)
+        single = simulate(scenario if variants is None else variants[r], rng=seed)
         got = collect(batch.replication(r), seed=seed)
         for table in TABLES:
             pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
-                                          check_exact=True, obj=f"{path.stem} {r} {table}")
+                                          check_exact=True, obj=f"{label} {r} {table}")
+        tables.append(got)
+    return tables
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_replication_equals_its_single_run(path: Path) -> None:
+    replications_equal_single_runs(scenario_of(path), replication_seeds(7, 3), path.stem)
 
 
 def test_a_batch_of_one_and_int_seeds() -> None:
@@ -194,16 +203,7 @@ def batch_equals_single_runs(base: Scenario, overrides: list[dict[str, Any]],
     tension differs from the first's). The replications' tables, in order."""
     variants = [base.with_overrides(o) for o in overrides]
     seeds = replication_seeds(11, len(variants))
-    batch = Batch(base, seeds, variants)
-    batch.run()
-    tables = []
-    for r, (seed, variant) in enumerate(zip(seeds, variants, strict=True)):
-        single = simulate(variant, rng=seed)
-        got = collect(batch.replication(r), seed=seed)
-        for table in TABLES:
-            pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
-                                          check_exact=True, obj=f"{label} {r} {table}")
-        tables.append(got)
+    tables = replications_equal_single_runs(base, seeds, label, variants)
     for r in range(1, len(variants)):
         assert not tables[r].dyads["tension"].equals(tables[0].dyads["tension"]), r
     return tables

@@ -3,13 +3,12 @@ only if its mandate includes settlement; a dated widen_mandate event adds to it.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from tests.test_batch import replications_equal_single_runs
 
-from diplosim.engine.batch import Batch
 from diplosim.io.errors import InputError
 from diplosim.results import replication_seeds
-from diplosim.results.tables import TABLES, collect, simulate
+from diplosim.results.tables import simulate
 from diplosim.scenario import scenario_from_text
 
 BASE = """\
@@ -80,16 +79,8 @@ def test_an_unofficial_channels_mandate_changes_nothing() -> None:
 
 
 def test_mandates_in_a_batch_equal_single_runs() -> None:
-    base = scenario("[technical]", WIDEN)
-    seeds = replication_seeds(3, 2)
-    batch = Batch(base, seeds)
-    batch.run()
-    for r, seed in enumerate(seeds):
-        single = simulate(base, rng=seed)
-        got = collect(batch.replication(r), seed=seed)
-        for table in TABLES:
-            pd.testing.assert_frame_equal(getattr(single, table), getattr(got, table),
-                                          check_exact=True)
+    replications_equal_single_runs(scenario("[technical]", WIDEN), replication_seeds(3, 2),
+                                   "mandates")
 
 
 @pytest.mark.parametrize(("events", "words"), [

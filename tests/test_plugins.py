@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.plugin_packages import SPOILERS, example_plugins, registered
-from tests.test_batch import batch_equals_single_runs
+from tests.test_batch import batch_equals_single_runs, replications_equal_single_runs
 
 from diplosim.cli import main
-from diplosim.engine.batch import Batch
 from diplosim.engine.model import DiplomacyModel
 from diplosim.io.errors import InputError
 from diplosim.plugins import PluginError, installed, load
 from diplosim.results import replication_seeds
-from diplosim.results.tables import collect, simulate, simulate_tables
+from diplosim.results.tables import simulate, simulate_tables
 from diplosim.scenario import load_scenario, scenario_from_text, scenario_json_schema
 
 __all__ = ["example_plugins"]  # the fixture, used by name
@@ -104,13 +103,8 @@ VARIANTS = [
 def test_a_batch_with_plugins_equals_its_single_runs(example_plugins: None) -> None:
     base = load_scenario(SPOILERS)
     batch_equals_single_runs(base, VARIANTS, "spoilers")  # the plug-ins' values matter too
-    seeds = replication_seeds(11, len(VARIANTS))
     # the same plug-in values in every replication: each equals its single run too
-    same = Batch(base, seeds)
-    same.run()
-    for r, seed in enumerate(seeds):
-        pd.testing.assert_frame_equal(simulate(base, rng=seed).dyads,
-                                      collect(same.replication(r), seed=seed).dyads)
+    replications_equal_single_runs(base, replication_seeds(11, len(VARIANTS)), "spoilers")
 
 
 def test_plugin_runs_are_reproducible(example_plugins: None) -> None:

@@ -282,10 +282,8 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
         changes: tuple[FloatArray | float, FloatArray | float] = (0.0, 0.0)
         if terms:
             none = np.zeros(len(big.dyad_labels), dtype=bool)  # no talks in this fast path
-            changes = terms.changes(dyad_state(
-                t, c.step.years, n, tension.tension, tension.misperception,
-                tension.participant_misperception, flows.communication, tension.hawkishness,
-                tension.baseline, none, none))
+            changes = terms.changes(dyad_state(t, c.step.years, n, tension,
+                                               flows.communication, none, none))
         tension.step(flows, *changes)
         channels.step(tension.tension)
         flows = channels.flows(len(big.dyad_labels))
@@ -479,11 +477,9 @@ class Batch:
         agreement = np.zeros(self.n_dyads, dtype=bool)
         talks[self._talks_dyad] = self._in_session
         agreement[self._talks_dyad] = self._in_force
-        x = self.tension
-        return self.terms.changes(dyad_state(
-            t, self.scenario.compiled.step.years, self.reps, x.tension, x.misperception,
-            x.participant_misperception, self.flows.communication, x.hawkishness, x.baseline,
-            talks, agreement))
+        return self.terms.changes(dyad_state(t, self.scenario.compiled.step.years, self.reps,
+                                             self.tension, self.flows.communication, talks,
+                                             agreement))
 
     def _step_talks(self, t: int) -> None:
         """Every replication's talks: what each reads (Talks.now) computed for all at once,

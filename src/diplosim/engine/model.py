@@ -139,11 +139,9 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         if self.talks is not None:
             talks[self.talks.dyad] = self.talks.session is not None
             agreement[self.talks.dyad] = self.talks.in_force is not None
-        x = self.tension
-        return self.terms.changes(dyad_state(
-            t, self.diplomacy_scenario.compiled.step.years, 1, x.tension, x.misperception,
-            x.participant_misperception, self.flows.communication, x.hawkishness, x.baseline,
-            talks, agreement))
+        return self.terms.changes(dyad_state(t, self.diplomacy_scenario.compiled.step.years, 1,
+                                             self.tension, self.flows.communication, talks,
+                                             agreement))
 
     def run(self, steps: int | None = None) -> None:
         """Run to the scenario's horizon (or ``steps`` more steps)."""

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from diplosim.engine.events import run_plugin
 from diplosim.engine.streams import Streams
+from diplosim.engine.tension import Tension
 from diplosim.io.errors import InputError
 from diplosim.plugins import DyadState, Dynamics, Values
 from diplosim.scenario.compile import Compiled
@@ -113,17 +114,18 @@ class Terms:
         return d_tension, d_mis
 
 
-def dyad_state(step: int, years: float | None, reps: int, tension: FloatArray,
-               misperception: FloatArray, participant: FloatArray, communication: FloatArray,
-               hawkishness: FloatArray, baseline: FloatArray, talks: BoolArray,
-               agreement: BoolArray) -> DyadState:
-    """The read-only :class:`DyadState` of flat (replications × dyads) arrays."""
+def dyad_state(step: int, years: float | None, reps: int, tension: Tension,
+               communication: FloatArray, talks: BoolArray, agreement: BoolArray) -> DyadState:
+    """The read-only :class:`DyadState` of a run's or batch's tension component and flat
+    (replications × dyads) arrays of flow, talks in session and agreements in force."""
 
     def view[G: np.generic](a: NDArray[G]) -> NDArray[G]:
         out = a.reshape(reps, -1).view()
         out.flags.writeable = False
         return out
 
-    return DyadState(step, years, view(tension), view(misperception), view(participant),
-                     view(communication), view(hawkishness), view(baseline), view(talks),
-                     view(agreement))
+    t = tension
+    return DyadState(step, years, view(t.tension), view(t.misperception),
+                     view(t.participant_misperception), view(communication),
+                     view(np.asarray(t.hawkishness, dtype=float)), view(t.baseline),
+                     view(talks), view(agreement))
