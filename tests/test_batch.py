@@ -226,7 +226,7 @@ def test_replications_of_another_structure_get_a_batch_of_their_own() -> None:
     base = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
     numbers = base.with_overrides({"parameters.tension.noise": 0.1})
     other = base.with_overrides({"parameters.tension.noise": 0.0})  # draws no tension noise
-    fewer = base.with_overrides({"actors.list.1.access": 0.6})  # now reaches its government
+    fewer = base.with_overrides({"actors.list.2.access": 0.6})  # now reaches its government
     with pytest.raises(InputError, match="replication 1 differs from the batch's scenario"):
         Batch(base, [1, 2], [base, other])
     variants = [base, other, numbers, fewer, base]

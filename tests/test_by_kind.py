@@ -77,15 +77,82 @@ def test_an_unknown_class_lists_the_sets_classes(by_kind: None) -> None:
     assert "allowed: hotline" in str(err.value)
 
 
-def test_a_class_needs_a_set_that_holds_classes() -> None:
-    with pytest.raises(InputError, match="has no channel class 'hotline'"):
-        scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled"), "k.yaml")
+def test_a_class_the_shipped_set_does_not_hold_lists_its_classes() -> None:
+    with pytest.raises(InputError, match="has no channel class 'fax'") as err:
+        scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled").replace(
+            "class: hotline", "class: fax"), "k.yaml")
+    assert "mission, official_talks, summit, secret_political, hotline" in str(err.value)
 
 
-def test_the_shipped_sets_hold_no_values_by_kind_yet() -> None:
-    """Until they do, the library's cases keep their own values (docs/validity.md)."""
-    from diplosim.scenario.shared import BY_KIND as SECTIONS
-    from diplosim.scenario.shared import available, parameter_set
+def test_the_shipped_sets_hold_the_same_values_by_kind() -> None:
+    """The values by kind, the start and the talks' form are not fitted: the fitted set
+    (calibrated) holds the pooled set's (docs/validity.md, "Cases hold facts")."""
+    from diplosim.scenario.shared import parameter_set
 
-    for name in available():
-        assert not set(parameter_set(name)) & set(SECTIONS), name
+    pooled, calibrated = parameter_set("pooled"), parameter_set("calibrated")
+    for section in ("channels", "actors", "states", "start", "talks", "structure", "politics"):
+        assert calibrated[section] == pooled[section], section
+    assert pooled["structure"] == {"mandates": False, "political_changes": False}
+
+
+@pytest.mark.parametrize(("values", "n_open", "expected"), [
+    ([1.0, 0.4, 0.2], 3, [0.2, 0.4, 1.0]),   # lowest open level first
+    ([1.0, 0.4, 0.2], 2, [0.4, 1.0]),        # the top levels of a shorter ladder
+    ([1.0, 0.4, 0.2], 1, [1.0]),
+    ([1.0, 0.4, 0.2], 5, [0.2, 0.2, 0.2, 0.4, 1.0]),  # the lowest value repeated below
+    (0.5, 4, 0.5),
+])
+def test_a_class_value_per_level_counts_from_the_top(values: object, n_open: int,
+                                                      expected: object) -> None:
+    from diplosim.scenario.shared import per_level
+
+    assert per_level(values, n_open) == expected
+
+
+def test_a_mission_ladder_takes_the_class_levels_from_the_top() -> None:
+    sc = scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled").replace(
+        "class: hotline\n", "class: mission\n    mission: true\n    ladder: [closed, "
+        "interests_section, embassy]\n"), "k.yaml")
+    kind = sc.spec.channels["line"]
+    assert kind.close_threshold == [0.95, 0.78]
+    assert kind.capacity == [0.4, 1.0]
+
+
+TALKS = """\
+negotiation:
+  dyad: [A, B]
+  session:
+    issues:
+      - {name: border, kind: continuous}
+      - {name: trade, kind: discrete, values: [closed, open]}
+    parties:
+      - {name: A, ideal: {border: 1.0, trade: open}}
+      - {name: B, ideal: {border: 0.0, trade: open}}
+"""
+
+
+def test_the_set_gives_the_start_and_the_talks_form() -> None:
+    """A file of facts names the issues and what each side asked for; the set gives the start
+    of tension and misperception, the talks' form, each party's reservation and strategy, and
+    equal weights where a party gives none."""
+    from diplosim.scenario.shared import parameter_set
+
+    pooled = parameter_set("pooled")
+    spec = scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled") + TALKS,
+                              "k.yaml").spec
+    assert spec.tension.initial == pooled["start"]["tension"]
+    assert spec.tension.baseline == pooled["start"]["baseline"]
+    assert spec.tension.misperception.initial == pooled["start"]["misperception"]
+    talks = spec.negotiation
+    assert talks is not None
+    assert talks.rounds_per_year == pooled["talks"]["rounds_per_year"]
+    assert (talks.session.protocol, talks.session.deadline) == ("alternating_offers", 12)
+    for party in talks.session.parties:
+        assert party.weights == {"border": 1.0, "trade": 1.0}
+        assert party.reservation == pooled["talks"]["reservation"]
+        assert (party.strategy.kind, party.strategy.e) == ("time_dependent", 1.0)
+    own = TALKS.replace("{name: A, ideal", "{name: A, reservation: 0.5, ideal")
+    with pytest.raises(InputError, match=r"negotiation\.session\.parties\.0\.reservation: the "
+                       "parameter set 'pooled' gives this value"):
+        scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled") + own,
+                           "k.yaml")

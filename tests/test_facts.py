@@ -22,11 +22,11 @@ case_specific:
   channels.talks.close_threshold: "the line held through two wars (Smith 2001, p. 3)"
 states:
   - {id: A, capability: 2.0, capability_source: "CINC (COW NMC v6.0), 2000"}
-  - {id: B, capability: 1.0, hawkishness: 0.7}
+  - {id: B, capability: 1.0}
 actors:
   list:
-    - {id: a1, state: A, kind: envoy, tracks: ["1"], access: 0.9}
-    - {id: b1, state: B, kind: envoy, tracks: ["1"]}
+    - {id: a1, state: A, kind: negotiator, tracks: ["1"], access: 0.9}
+    - {id: b1, state: B, kind: negotiator, tracks: ["1"]}
 channels:
   talks:
     track: "1"
@@ -34,6 +34,8 @@ channels:
     reopen_threshold: 0.5
     links:
       - {id: line, between: [a1, b1], level: 0}
+dyads:
+  - {states: [A, B], baseline: 0.6}
 events:
   - {at: 2000-06-01, type: set_level, channels: {ids: [line]}, level: 1, label: opened}
 """
@@ -61,7 +63,7 @@ def test_non_facts_carry_their_case_specific_reason() -> None:
     import yaml
 
     found = {n.path: n for n in non_facts(yaml.safe_load(CASE))}
-    assert set(found) == {"states.1.capability", "states.1.hawkishness",
+    assert set(found) == {"states.1.capability", "dyads.0.baseline",
                           "actors.list.0.access", "channels.talks.close_threshold",
                           "channels.talks.reopen_threshold"}
     assert found["channels.talks.close_threshold"].reason.startswith("the line held")
@@ -76,12 +78,13 @@ def test_validate_facts_lists_what_is_not_named_and_fails(tmp_path: Path, capsys
     assert main(["validate", "--facts", str(path)]) == 2
     out = capsys.readouterr().out
     assert "5 values set are not facts of the case: 1 named in case_specific, 4 not" in out
-    assert "line 10: states.1.hawkishness = 0.7" in out
+    assert "line 10: states.1.capability = 1.0" in out
     assert "(case_specific: the line held through two wars" in out
     named = CASE.replace('  channels.talks.close_threshold: "the line held through two wars '
                          '(Smith 2001, p. 3)"\n',
                          "  channels.talks: the kind's ladder as observed (Smith 2001)\n"
-                         "  states.1: Polity and hawkishness coded by hand (Smith 2001)\n"
+                         "  states.1: capability coded by hand (Smith 2001)\n"
+                         "  dyads.0: a friendlier pair than most (Smith 2001)\n"
                          "  actors.list.0.access: the envoy was the leader's brother\n")
     path.write_text(named)
     assert main(["validate", "--facts", str(path)]) == 0
@@ -106,5 +109,5 @@ def test_the_library_cases_are_reported(name: str, capsys) -> None:
     else:  # the header says how many values are not facts; the report lists as many
         count = int(out.split("facts: ")[1].split(" values")[0])
         header = (ROOT / "scenarios" / f"{name}.yaml").read_text()
-        assert f"also {count} values that are not facts" in header
+        assert f"{count} values that are not facts" in header
         assert out.count("\n  line ") == count

@@ -12,13 +12,14 @@ from tests.parameter_sets import pooled_with
 from diplosim.engine.model import DiplomacyModel
 from diplosim.io.errors import InputError
 from diplosim.scenario import scenario_from_text
+from diplosim.scenario.shared import parameter_set
 
 CASE = """\
 name: politics
 time_unit: month
 start: 2000-01-01
 steps: 12
-{parameters}states: [{{id: A, hawkishness: 0.5}}, {{id: B}}]
+{parameters}states: [{{id: A}}, {{id: B}}]
 events:
   - {{at: 2000-04-01, type: political_change, state: A, {size}label: new leader}}
 """
@@ -47,7 +48,8 @@ def test_a_political_change_moves_the_states_hawkishness_at_its_date() -> None:
 def a_set_with_politics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The pooled set with sizes of political changes by kind, as a shipped set."""
     sizes = {"new_leader_conciliatory": -0.15, "sanctions_imposed": 0.05}
-    with pooled_with("withpolitics", {"politics": sizes}, tmp_path / "sets", monkeypatch):
+    with pooled_with("withpolitics", {"politics": sizes, "structure": {
+            "mandates": False, "political_changes": True}}, tmp_path / "sets", monkeypatch):
         yield
 
 
@@ -68,10 +70,26 @@ def test_with_a_set_the_kind_sizes_the_change(a_set_with_politics: None) -> None
                            "politics.yaml")
 
 
-def test_a_set_without_politics_says_so() -> None:
-    text = CASE.format(parameters="parameters: pooled\n", size="kind: sanctions_imposed, ")
-    with pytest.raises(InputError, match=r"the set has no politics"):
+def test_a_set_without_politics_says_so(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = CASE.format(parameters="parameters: nopolitics\n", size="kind: sanctions_imposed, ")
+    with pooled_with("nopolitics", {"politics": None}, tmp_path / "sets", monkeypatch), \
+            pytest.raises(InputError, match=r"the set has no politics"):
         scenario_from_text(text, "politics.yaml")
+
+
+def test_the_structure_without_political_changes_keeps_hawkishness() -> None:
+    """The shipped sets hold the sizes but switch the structure off (docs/validity.md): a
+    change of a known kind then moves nothing; an unknown kind is still refused."""
+    text = CASE.format(parameters="parameters: pooled\n", size="kind: conciliatory_leader, ")
+    assert run(text).hawkishness[0] == 0.5
+    on = scenario_from_text(text, "politics.yaml", {"parameters.structure.political_changes": 1})
+    model = DiplomacyModel(on, rng=1, collect=False)
+    model.run()
+    assert model.hawkishness[0] == pytest.approx(0.5 + parameter_set("pooled")["politics"][
+        "conciliatory_leader"])
+    with pytest.raises(InputError, match="a political change takes its size from its kind"):
+        scenario_from_text(text.replace("conciliatory_leader", "coup"), "politics.yaml")
     with pytest.raises(InputError, match="takes its size from a parameter set"):
         scenario_from_text(CASE.format(parameters="", size="kind: sanctions_imposed, "),
                            "politics.yaml")

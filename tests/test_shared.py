@@ -29,16 +29,16 @@ parameters: pooled
 states: [{{id: A}}, {{id: B}}]
 actors:
   list:
-    - {{id: a_dip, state: A, kind: diplomat, tracks: ["1"], access: 1.0}}
-    - {{id: b_dip, state: B, kind: diplomat, tracks: ["1"], access: 1.0}}
+    - {{id: a_dip, state: A, kind: diplomat, tracks: ["1"]}}
+    - {{id: b_dip, state: B, kind: diplomat, tracks: ["1"]}}
 channels:
   embassy:
     track: "1"
     mission: true
     links: [{{id: emb, between: [a_dip, b_dip]}}]
 tension:
-  initial: 0.4
-  baseline: 0.4
+  # the start values come from the set
+  regime_change: 0.0
 {tension}
 events:
   - {{at: 2000-03-01, type: shock, dyad: [A, B], {shock}, label: a crisis}}
@@ -64,7 +64,8 @@ def test_the_set_fills_every_shared_value_and_the_shock_size() -> None:
     assert spec.rates == "per_year"
     assert spec.tension.drift == pooled["tension"]["drift"]
     assert spec.tension.misperception.learning == pooled["tension"]["misperception"]["learning"]
-    assert spec.tension.initial == 0.4  # a fact of the case stays the file's
+    assert spec.tension.initial == pooled["start"]["tension"]  # the set's, by default
+    assert spec.tension.regime_change == 0.0  # what the set does not hold stays the file's
     assert spec.events[0].magnitude == pooled["shocks"]["crisis"]
     assert spec.events[0].kind == "crisis"
 
@@ -109,9 +110,9 @@ def test_kind_without_a_set_says_what_to_do() -> None:
 
 
 def test_case_specific_may_name_any_value_the_file_gives_that_is_not_a_fact() -> None:
-    """tension.initial is not in the set but is not a fact either: the file may keep it with
-    its reason (diplosim validate --facts then counts it as named)."""
-    scenario_from_text(case(extra="case_specific: {tension.initial: 'why (a source)'}"))
+    """tension.regime_change is not in the set but is not a fact either: the file may keep it
+    with its reason (diplosim validate --facts then counts it as named)."""
+    scenario_from_text(case(extra="case_specific: {tension.regime_change: 'why (a source)'}"))
 
 
 @pytest.mark.parametrize(("extra", "words"), [
@@ -167,10 +168,10 @@ def test_every_shipped_set_is_complete() -> None:
      "events: true", "line 21: events: must be a list of events"),
     ("events:\n  - {at: 2000-03-01, type: shock, dyad: [A, B], kind: crisis, label: a crisis}",
      "events: 5", "line 21: events: must be a list of events"),
-    ("tension:\n  initial: 0.4\n  baseline: 0.4\n", "tension: 5\n",
+    ("tension:\n  # the start values come from the set\n  regime_change: 0.0\n", "tension: 5\n",
      "line 17: tension: must be a mapping"),
-    ("tension:\n  initial: 0.4\n  baseline: 0.4\n",
-     "tension:\n  initial: 0.4\n  misperception: [1, 2]\n",
+    ("tension:\n  # the start values come from the set\n  regime_change: 0.0\n",
+     "tension:\n  regime_change: 0.0\n  misperception: [1, 2]\n",
      "line 19: tension.misperception: must be a mapping"),
     ("kind: crisis, label: a crisis}", "kind: [], label: a crisis}",  # found by the fuzzer
      "line 22: events.0.kind: a shock takes its size from its kind"),

@@ -50,16 +50,15 @@ def test_every_block_runs(workdir: Path) -> None:
         assert done.returncode == 0, (f"block {i} ({kind}) failed:\n{body}\n--- stdout\n"
                                       f"{done.stdout}\n--- stderr\n{done.stderr}")
         outputs.append(done.stdout + done.stderr)
-    # what the prose says the blocks show: under the shared set Oslo agrees in every replication,
-    # in the last week of November 1993; with the case's own transfer and ripeness, in every
-    # replication in the week of 9 August; without transfer no talks open; the broken file is
-    # refused with status 2
-    oslo, tuned, no_transfer, _, broken = outputs[:5]
-    assert re.search(r"agreement reached \(replications\)\s+5/5", oslo)
-    assert re.search(r"first agreement \(period\)\s+1993-11-29\n", oslo)
+    # what the prose says the blocks show: under the shared set Oslo's facts open no talks; with
+    # the case's former ripeness, an agreement in every replication in the week of 30 August;
+    # without learning no talks open; the broken file is refused with status 2
+    oslo, tuned, no_learning, _, broken = outputs[:5]
+    assert "talks held" not in oslo  # the facts alone, under calibrated: no talks open
+    assert "oslo_1993: 5 replications" in oslo
     assert re.search(r"agreement reached \(replications\)\s+5/5", tuned)
-    assert re.search(r"first agreement \(period\)\s+1993-08-09\n", tuned)
-    assert "talks held" not in no_transfer
+    assert re.search(r"first agreement \(period\)\s+1993-08-30\n", tuned)
+    assert "talks held" not in no_learning
     assert "after the end of the run" in broken
     assert "exit status 2" in broken
     assert (workdir / "results" / "my_case" / "figures" / "survival.svg").exists()

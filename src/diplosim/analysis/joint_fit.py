@@ -54,6 +54,23 @@ JOINT_PRIORS: tuple[Prior, ...] = (
 )
 
 
+#: The competing structures of docs/validity.md: the set's values each one fixes (the set's
+#: ``structure`` section), and the sizes it fits besides :data:`JOINT_PRIORS`.
+STRUCTURES: dict[str, dict[str, float]] = {
+    "today": {PREFIX + "structure.mandates": 0.0, PREFIX + "structure.political_changes": 0.0},
+    "mandates": {PREFIX + "structure.mandates": 1.0,
+                 PREFIX + "structure.political_changes": 0.0},
+    "political_changes": {PREFIX + "structure.mandates": 0.0,
+                          PREFIX + "structure.political_changes": 1.0},
+}
+STRUCTURE_PRIORS: dict[str, tuple[Prior, ...]] = {
+    "political_changes": tuple(
+        Prior(PREFIX + f"politics.{kind}", -0.4, 0.4, label=f"{kind.replace('_', ' ')}")
+        for kind in ("conciliatory_leader", "hardline_leader", "patron_withdraws",
+                     "war_abroad_ends")),
+}
+
+
 def record_document(set_name: str) -> dict[str, Any]:
     """The rupture template with its shared values taken from the set ``set_name``."""
     doc: dict[str, Any] = copy.deepcopy(dict(read_yaml(examples.path(RECORD_TEMPLATE)).data))
@@ -73,6 +90,16 @@ def record_document(set_name: str) -> dict[str, Any]:
     doc["parameters"] = set_name
     doc["case_specific"] = {"events.0.magnitude": "each episode begins at the break: tension "
                             "is raised to its maximum, not by the size of a kind of event"}
+    population = ("the record's population of partner states (what the rupture fit found), "
+                  "not a case")
+    for path in ("states", "actors", "tension.initial", "tension.baseline",
+                 "tension.misperception.initial"):
+        section, *rest = path.split(".")
+        cur = doc.get(section)
+        for part in rest:
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        if cur is not None:
+            doc["case_specific"][path] = population
     doc.pop("rates", None)
     return doc
 
@@ -89,6 +116,8 @@ class JointModel:
     episodes: int = 200
     targets: Mapping[str, Case] | None = None  # what each case is compared with (default: the
     # record, diplosim.analysis.cases.CASES; synthetic targets in the recovery test)
+    fixed: Mapping[str, float] = field(default_factory=dict)  # values every simulation takes
+    # besides the fitted ones (a structure: STRUCTURES)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def base(self, name: str) -> Scenario:
@@ -105,7 +134,8 @@ class JointModel:
         return scenario
 
     def scenario(self, name: str, params: Mapping[str, float]) -> Scenario:
-        return self.base(name).with_overrides({_path(k): float(v) for k, v in params.items()})
+        values = {**self.fixed, **params}
+        return self.base(name).with_overrides({_path(k): float(v) for k, v in values.items()})
 
     def target(self, name: str) -> Case:
         return (self.targets or BY_NAME)[name]

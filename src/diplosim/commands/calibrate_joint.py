@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import hashlib
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,16 @@ from diplosim.analysis import episodes as ep
 from diplosim.analysis.abc_fit import FitResult, run_abc
 from diplosim.analysis.calibration import CREDIT, EpisodeRules, data_episodes
 from diplosim.analysis.cases import BY_NAME, CASES, prediction_table
-from diplosim.analysis.joint_fit import JOINT_PRIORS, JointModel, joint_distance, predict
+from diplosim.analysis.joint_fit import (
+    JOINT_PRIORS,
+    STRUCTURE_PRIORS,
+    STRUCTURES,
+    JointModel,
+    joint_distance,
+    predict,
+)
 from diplosim.commands.calibrate_fit import parse_prior, posterior_lines
+from diplosim.io import examples
 from diplosim.io.errors import InputError
 from diplosim.io.outputs import (
     FORMAT,
@@ -75,7 +84,8 @@ def joint_command(args: argparse.Namespace, rules: EpisodeRules) -> int:
     if args.parameters not in available():
         raise InputError.single("no such parameter set", source="--parameters",
                                 value=args.parameters, allowed=", ".join(available()))
-    priors = tuple(parse_prior(p) for p in args.prior) or JOINT_PRIORS
+    priors = tuple(parse_prior(p) for p in args.prior) or (
+        *JOINT_PRIORS, *STRUCTURE_PRIORS.get(args.structure, ()))
     for prior in priors:
         if not prior.path.startswith(PREFIX):
             raise InputError.single("the joint fit fits values of the parameter set",
@@ -118,7 +128,8 @@ def fit_one(args: argparse.Namespace, rules: EpisodeRules, table: pd.DataFrame,
     out.mkdir(parents=True, exist_ok=True)
     cases = tuple(c.name for c in CASES if c.name != leave_out)
     model = JointModel(args.parameters, cases, args.reps, ep.follow_up_years(table),
-                       ep.from_data(table).summary(), args.episodes)
+                       ep.from_data(table).summary(), args.episodes,
+                       fixed=STRUCTURES[args.structure])
     provenance = _provenance(args, rules, priors, cases, leave_out, len(table))
     if resume:
         old = read_marker(out) or {}
@@ -128,7 +139,8 @@ def fit_one(args: argparse.Namespace, rules: EpisodeRules, table: pd.DataFrame,
                                     allowed="the same options, or a new --out")
         provenance["started"] = old.get("started", provenance["started"])
     write_json(out / "provenance.json", provenance)
-    print(f"joint fit of the set {args.parameters!r}: {len(cases)} cases"
+    print(f"joint fit of the set {args.parameters!r}, structure {args.structure}: "
+          f"{len(cases)} cases"
           f"{f' (without {leave_out})' if leave_out else ''} and {len(table)} breaks "
           f"({rules.describe()}); {len(priors)} parameters, {args.population} particles, up to "
           f"{args.generations} generations, {args.reps} replications per case, "
@@ -153,7 +165,8 @@ def fit_one(args: argparse.Namespace, rules: EpisodeRules, table: pd.DataFrame,
                                    "span_years": runs.span, "start": pd.Timestamp(start)}))
         print(f"  predicted {name}: {_describe(row)}", flush=True)
     predictive = _frame(rows)
-    _write(out, fit, predictive, pd.concat(draws, ignore_index=True), provenance, fit_seconds)
+    _write(out, fit, predictive, pd.concat(draws, ignore_index=True), provenance, fit_seconds,
+           model.fixed)
     print(report(fit, predictive))
     print(f"\nresults: {out}/ (posterior.parquet, predictive.parquet, parameters.yaml, figures/)")
     print(f"data: {CREDIT}")
@@ -184,7 +197,9 @@ def _fingerprint(args: argparse.Namespace, priors: tuple[Any, ...], cases: tuple
                  rules: EpisodeRules) -> str:
     # "log10 proposals": log-uniform values are proposed in log10 (abc_fit.run_abc); a fit
     # begun before that cannot be resumed by this version
-    text = repr(("log10 proposals", args.parameters, cases,
+    # the cases' files too: a case changed under a fit would mix two models in one history
+    files = [hashlib.sha256(examples.path(c).read_bytes()).hexdigest() for c in cases]
+    text = repr(("log10 proposals", args.parameters, args.structure, cases, files,
                  [(p.path, p.low, p.high, p.kind) for p in priors],
                  args.population, args.reps, args.episodes, args.seed, rules.since, rules.until,
                  rules.causes, yaml.safe_dump(parameter_set(args.parameters))))
@@ -196,6 +211,7 @@ def _provenance(args: argparse.Namespace, rules: EpisodeRules, priors: tuple[Any
     return {
         "format": FORMAT, "kind": "calibration", "fit": "joint", "status": "running",
         "parameter_set": {"name": args.parameters, "values": parameter_set(args.parameters)},
+        "structure": args.structure,
         "cases": list(cases), "left_out": leave_out,
         "episodes": {"since": rules.since, "until": rules.until, "causes": list(rules.causes),
                      "count": breaks},
@@ -212,14 +228,17 @@ def _provenance(args: argparse.Namespace, rules: EpisodeRules, priors: tuple[Any
 
 
 def _write(out: Path, fit: FitResult, predictive: pd.DataFrame, draws: pd.DataFrame,
-           provenance: dict[str, Any], seconds: float) -> None:
+           provenance: dict[str, Any], seconds: float, fixed: Mapping[str, float]) -> None:
     from diplosim.plotting.calibration import plot_case_predictions, plot_marginals, plot_pairs
     from diplosim.plotting.files import FigureFolder
 
     def parquet(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(path, index=False)
 
-    atomic_write(out / "posterior.parquet", functools.partial(parquet, fit.posterior))
+    # the structure's fixed values as columns: runs under the posterior take them too
+    posterior = fit.posterior.assign(**fixed)[[*fit.posterior.columns.drop("weight"), *fixed,
+                                               "weight"]]
+    atomic_write(out / "posterior.parquet", functools.partial(parquet, posterior))
     atomic_write(out / "generations.parquet", functools.partial(parquet, fit.generations))
     atomic_write(out / "predictive.parquet", functools.partial(parquet, predictive))
     atomic_write(out / "predictive_draws.parquet", functools.partial(parquet, draws))

@@ -3,7 +3,8 @@
 A case file that names a parameter set should hold only what is observed (docs/validity.md;
 issue 28): who (states, actors and their kinds and tracks), which channels of which kind between
 whom (their ladders, the levels they start at, their ceilings), what happened when (events'
-dates, types, targets and kinds), the issues at stake, and where the facts come from. Every other
+dates, types, targets and kinds), the issues at stake and what each party asked for on them
+(its ideal), and where the facts come from. Every other
 value — thresholds, noise, capacities and effects of channels, actors' access, openness,
 rigidity and credibility, states' hawkishness and audience costs, tension's levels and rates,
 shock magnitudes, preferences and strategies of the talks — is a dynamic: it should come from the
@@ -28,8 +29,8 @@ FACTS: tuple[str, ...] = (
     "taxonomy", "case_specific.**", "sources.**", "requires.**", "explore.**", "metrics.**",
     "states.*.id", "states.*.name", "states.*.capability_source",
     "actors.list.*.id", "actors.list.*.state", "actors.list.*.kind", "actors.list.*.tracks.**",
-    "actors.generate.*.states.**", "actors.generate.*.kind", "actors.generate.*.tracks.**",
-    "actors.generate.*.count",
+    "actors.generate.*.states", "actors.generate.*.states.**", "actors.generate.*.kind",
+    "actors.generate.*.tracks.**", "actors.generate.*.count",
     "channels.*.track", "channels.*.mission", "channels.*.ladder.**", "channels.*.formal_level",
     "channels.*.links.**", "channels.*.generate.**", "channels.*.mandate.**",
     "channels.*.class",
@@ -39,6 +40,7 @@ FACTS: tuple[str, ...] = (
     "dyads.*.states.**",
     "negotiation.dyad.**", "negotiation.session.name", "negotiation.session.description",
     "negotiation.session.issues.**", "negotiation.session.parties.*.name",
+    "negotiation.session.parties.*.ideal.**", "negotiation.session.first",
 )
 
 

@@ -52,6 +52,24 @@ BY_KIND: dict[str, tuple[str, ...]] = {
     "states": ("hawkishness", "audience_cost"),
 }
 
+#: Values a set may give every case (optional sections ``start`` and ``talks``): the set's path
+#: -> the scenario's (``*``: each party of the talks). A file's own value needs a reason.
+DEFAULTS: dict[str, str] = {
+    "start.tension": "tension.initial",
+    "start.baseline": "tension.baseline",
+    "start.misperception": "tension.misperception.initial",
+    "talks.rounds_per_year": "negotiation.rounds_per_year",
+    "talks.protocol": "negotiation.session.protocol",
+    "talks.deadline": "negotiation.session.deadline",
+    "talks.resolution": "negotiation.session.resolution",
+    "talks.reservation": "negotiation.session.parties.*.reservation",
+    "talks.strategy": "negotiation.session.parties.*.strategy",
+}
+
+#: The competing structures of docs/validity.md a set switches on (optional section
+#: ``structure``; absent: whatever the file gives is used).
+STRUCTURE: tuple[str, ...] = ("mandates", "political_changes")
+
 #: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
 SIZED: dict[str, tuple[str, str, str]] = {
     "shock": ("magnitude", "shocks", "shock"),
@@ -84,11 +102,24 @@ def _read(name: str) -> dict[str, Any]:
         entries = {"state": table} if section == "states" else table
         if not isinstance(entries, dict) or not all(
                 isinstance(v, dict) and v and set(v) <= set(fields) and all(
-                    isinstance(x, int | float) and not isinstance(x, bool) for x in v.values())
+                    _number(x) or (section == "channels" and isinstance(x, list) and x
+                                   and all(_number(y) for y in x)) for x in v.values())
                 for v in entries.values()):
             problems.append(Problem(f"{section}: values by kind, each a mapping of "
-                                    f"{', '.join(fields)} to numbers", path=section,
+                                    f"{', '.join(fields)} to numbers (a channel class: or "
+                                    "lists of numbers, one per level from the top down)",
+                                    path=section,
                                     value=table, has_value=True))
+    for path, _ in _leaves(data, ("start", "talks")):
+        if path not in DEFAULTS and not path.startswith("talks.strategy."):
+            problems.append(Problem("not a value a set gives every case", path=path,
+                                    allowed=", ".join(DEFAULTS)))
+    structure = data.get("structure")
+    if structure is not None and not (isinstance(structure, dict) and set(structure) <= set(
+            STRUCTURE) and all(isinstance(v, bool | int) for v in structure.values())):
+        problems.append(Problem("structure: which competing structures are on, each true or "
+                                "false", path="structure", value=structure, has_value=True,
+                                allowed=", ".join(STRUCTURE)))
     for section, required in (("shocks", True), ("politics", False)):
         sizes = data.get(section)
         if sizes is None and not required:
@@ -102,6 +133,20 @@ def _read(name: str) -> dict[str, Any]:
     return data
 
 
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def per_level(value: Any, n_open: int) -> Any:
+    """A class's value for a ladder with ``n_open`` open levels: a number as it is; a list
+    (one value per level from the top of the ladder down) cut to the top ``n_open`` levels, its
+    last value repeated below, and put in the ladder's order (lowest open level first)."""
+    if not isinstance(value, list):
+        return value
+    top_down = [*value[:n_open], *[value[-1]] * max(0, n_open - len(value))]
+    return top_down[::-1]
+
+
 def parameter_set(name: str, overrides: Mapping[str, Any] | None = None,
                   source: str = "<scenario>", line: int | None = None) -> dict[str, Any]:
     """The set ``name`` with ``overrides`` (paths inside the set) applied."""
@@ -110,15 +155,12 @@ def parameter_set(name: str, overrides: Mapping[str, Any] | None = None,
                                 line=line, value=name, allowed=", ".join(available()))
     data = copy.deepcopy(_read(name))
     if overrides:
-        sized = [f"{section}.{k}" for section in ("shocks", "politics")
-                 for k in data.get(section) or {}]
-        bad = [p for p in overrides if p not in SHARED_PATHS and p not in sized]
+        known = [p for p, v in _leaves(data, tuple(data)) if isinstance(v, int | float)]
+        bad = [p for p in overrides if p not in known]
         if bad:
             raise InputError.single(
                 "not a value of the parameter set", source=source, path=PREFIX + bad[0],
-                value=overrides[bad[0]],
-                allowed=", ".join([*(PREFIX + p for p in SHARED_PATHS),
-                                   *(PREFIX + p for p in sized)]))
+                value=overrides[bad[0]], allowed=", ".join(PREFIX + p for p in known))
         data = apply_overrides(data, overrides, source=f"{source} (parameters.*)")
     return data
 
@@ -216,6 +258,13 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
         elif not present:
             _put(out, path, _get(pset, path)[1])
     _fill_by_kind(data, out, pset, name, reasons, lines, problems)
+    _fill_defaults(data, out, pset, name, reasons, lines, problems)
+    structure = pset.get("structure")
+    politics_off = structure is not None and not structure.get("political_changes")
+    if structure is not None and not structure.get("mandates"):
+        for kind in (out.get("channels") or {}).values():
+            if isinstance(kind, dict):
+                kind.pop("mandate", None)  # every channel carries every matter
     for i, event in enumerate(data.get("events") or []):
         if not isinstance(event, dict) or not isinstance(event.get("type"), str) or (
                 event["type"] not in SIZED):
@@ -231,7 +280,8 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                     allowed=f"kind: one of {', '.join(sizes) or '(none in this set)'}, or name "
                     f"{where}.{field} in case_specific with the reason"))
         elif isinstance(event.get("kind"), str) and event["kind"] in sizes:
-            out["events"][i][field] = sizes[event["kind"]]
+            off = politics_off and event["type"] == "political_change"
+            out["events"][i][field] = 0.0 if off else sizes[event["kind"]]
         else:
             problems.append(Problem(
                 f"a {what} takes its size from its kind", path=f"{where}.kind",
@@ -289,14 +339,56 @@ def _fill_by_kind(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[st
         for field, value in values.items():
             path = f"{where}.{field}"
             if _get(data, path)[0]:
-                if not any(path == r or path.startswith(f"{r}.") for r in reasons):
+                if not _is_set(data, path, reasons):
                     problems.append(Problem(
                         f"the parameter set {name!r} gives this value by kind ({kind})",
                         path=path, line=lines.get(path),
                         allowed=f"remove it, or name it in case_specific with the reason "
                         f"({path}: why)"))
             else:
+                if section == "channels":
+                    ladder = _get(data, f"{where}.ladder")[1]
+                    value = per_level(value, len(ladder) - 1 if isinstance(ladder, list) else 1)
                 _put(out, path, value)
+
+
+def _is_set(data: Mapping[str, Any], path: str, reasons: Mapping[str, Any]) -> bool:
+    return any(path == r or path.startswith(f"{r}.") for r in reasons)
+
+
+def _fill_defaults(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[str, Any],
+                   name: str, reasons: Mapping[str, Any], lines: Mapping[str, int],
+                   problems: list[Problem]) -> None:
+    """The values a set gives every case (:data:`DEFAULTS`), where it holds them, filled into
+    the document; with ``talks``, a party that gives no weights weighs the issues equally. A
+    value the file sets itself needs a ``case_specific`` reason."""
+    talks = data.get("negotiation")
+    session = talks.get("session") if isinstance(talks, dict) else None
+    parties = session.get("parties") if isinstance(session, dict) else None
+    parties = parties if isinstance(parties, list) else []
+    for source, target in DEFAULTS.items():
+        present, value = _get(pset, source)
+        if not present or (target.startswith("negotiation.") and not isinstance(session, dict)):
+            continue
+        paths = ([target.replace("*", str(i)) for i, p in enumerate(parties)
+                  if isinstance(p, dict)] if "*" in target else [target])
+        for path in paths:
+            if not _get(data, path)[0]:
+                _put(out, path, copy.deepcopy(value))
+            elif not _is_set(data, path, reasons):
+                problems.append(Problem(
+                    f"the parameter set {name!r} gives this value", path=path,
+                    line=lines.get(path),
+                    allowed=f"remove it, or name it in case_specific with the reason "
+                    f"({path}: why)"))
+    issues = session.get("issues") if isinstance(session, dict) else None
+    if "talks" in pset and isinstance(issues, list):
+        names = [i["name"] for i in issues if isinstance(i, dict) and isinstance(
+            i.get("name"), str)]  # the schema reports any other
+        for i, party in enumerate(parties):
+            if isinstance(party, dict) and "weights" not in party:
+                out["negotiation"]["session"]["parties"][i]["weights"] = dict.fromkeys(names,
+                                                                                        1.0)
 
 
 def _check_sections(data: Mapping[str, Any], source: str, lines: Mapping[str, int]) -> None:
