@@ -111,3 +111,26 @@ def test_the_library_cases_are_reported(name: str, capsys) -> None:
         header = (ROOT / "scenarios" / f"{name}.yaml").read_text()
         assert f"{count} values that are not facts" in header
         assert out.count("\n  line ") == count
+
+
+def test_the_test_cases_hold_facts_only_and_match_the_rules(capsys) -> None:
+    """The held-out cases (docs/validity.md): each file sets no value that is not a fact, and
+    the outcome registered for it is the one the rules fixed before any fit."""
+    import datetime as dt
+    import re
+
+    from diplosim.analysis.cases import TEST_CASES
+
+    rules = (ROOT / "docs" / "validity.md").read_text(encoding="utf-8")
+    table = rules[rules.index("**Test cases**"):rules.index("At least six of the nine")]
+    fixed = re.findall(r"\| (\d{4}-\d\d-\d\d) – (\d{4}-\d\d-\d\d) \| (\d{4}-\d\d-\d\d|none)", table)
+    assert len(fixed) == len(TEST_CASES) == 9
+    for case, (first, _last, outcome) in zip(TEST_CASES, fixed, strict=True):
+        path = ROOT / "scenarios" / f"{case.name}.yaml"
+        assert main(["validate", "--facts", str(path)]) == 0, case.name
+        out = capsys.readouterr().out
+        assert "facts: 0 values set are not facts" in out, case.name
+        assert case.agreement == (None if outcome == "none" else dt.date.fromisoformat(outcome))
+        # the file starts at the span's start (a monthly file on day 28 at the latest)
+        start = dt.date.fromisoformat(path.read_text().split("\nstart: ")[1][:10])
+        assert 0 <= (dt.date.fromisoformat(first) - start).days <= 3, case.name
