@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from diplosim.analysis import calibration, episodes
+from diplosim.analysis import scores as sc
 from diplosim.analysis.abc_fit import Prior, run_abc
 from diplosim.analysis.cases import BY_NAME, CASES, CaseRuns, case_distance, prediction_table
 from diplosim.analysis.joint_fit import JointModel, joint_distance, record_document
@@ -123,6 +124,60 @@ def test_a_small_joint_fit_writes_its_folder(tmp_path: Path,
     assert main(["run", str(ROOT / "scenarios" / "us_cuba.yaml"), "--posterior", str(out),
                  "--reps", "2", "--steps", "24", "--no-plots", "--quiet",
                  "--out", str(run_out)]) == 0
+    # the held-out study's scores of this fit (training cases only: no test looks at what the
+    # model makes of the test cases)
+    scored = tmp_path / "heldout"
+    assert main(["heldout", str(out), "--cases", "oslo_1993,us_china_track15", "--draws", "4",
+                 "--out", str(scored)]) == 0
+    assert "Held-out study: scores" in capsys.readouterr().out
+    scores = pd.read_parquet(scored / "scores.parquet")
+    assert list(scores["case"]) == ["oslo_1993", "us_china_track15"]
+    assert not scores["held_out"].any()
+    assert (scores["structure"] == "today").all()
+    china = scores.iloc[1]
+    assert china["outcome_years"] is None or np.isnan(china["outcome_years"])
+    # reference (a): none with the share of the 16 other cases that reach none (3 of 16)
+    assert china["crps_uniform"] == pytest.approx(sc.crps(sc.uniform_reference(
+        china["span_years"], 3 / 16), None))
+    assert (scored / "report.md").read_text().startswith("# Held-out study")
+    assert main(["heldout", str(out), "--cases", "atlantis", "--out",
+                 str(tmp_path / "h2")]) == 2
+
+
+def test_a_fit_of_another_structure_fixes_it_in_its_posterior(tmp_path: Path) -> None:
+    """--structure mandates: every simulation of the fit takes the set's structure switched on,
+    and the posterior carries it as a column, so that runs under the posterior take it too."""
+    out = tmp_path / "mandates"
+    assert main([*TINY, "--generations", "1", "--structure", "mandates", "--out",
+                 str(out)]) == 0
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert (posterior["parameters.structure.mandates"] == 1).all()
+    assert (posterior["parameters.structure.political_changes"] == 0).all()
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["structure"] == "mandates"
+    drawn = post.read_posterior(out).scenario_for(
+        load_scenario(ROOT / "scenarios" / "us_cuba.yaml"), 0)
+    assert drawn.spec.channels["mission"].mandate == ["consular", "migration"]
+    today = load_scenario(ROOT / "scenarios" / "us_cuba.yaml")  # the shipped set: today's
+    assert today.spec.channels["mission"].mandate is None
+
+
+def test_the_skill_table_reads_the_held_out_cases_only() -> None:
+    from diplosim.analysis.heldout import skill_table
+
+    frame = pd.DataFrame({
+        "structure": "today", "root_seed": 1945, "held_out": [True, True, True, False],
+        "crps": [0.1, 0.2, 0.3, 9.0], "crps_uniform": [0.2, 0.4, 0.6, 1.0],
+        "crps_lag": [0.1, 0.2, 0.3, 1.0], "log": [1.0, 1.0, 1.0, 9.0],
+        "log_uniform": [2.0, 2.0, 2.0, 1.0], "log_lag": [1.0, 1.0, 1.0, 1.0],
+        "inside": [True, False, True, False], "width": [0.5, 0.5, 0.2, 1.0]})
+    table = skill_table(frame, resamples=200).set_index(["score", "reference"])
+    assert table.loc[("crps", "uniform"), "skill"] == pytest.approx(0.5)
+    assert table.loc[("crps", "lag"), "skill"] == pytest.approx(0.0)
+    assert table.loc[("log", "uniform"), "skill"] == pytest.approx(0.5)
+    assert (table["cases"] == 3).all()
+    assert table.loc[("crps", "uniform"), "coverage"] == pytest.approx(2 / 3)
+    assert table.loc[("crps", "uniform"), "mean_width"] == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize(("argv", "expect"), [

@@ -185,7 +185,8 @@ class Skill:
     cases: int
 
 
-def skill(scores: Sequence[float], reference: Sequence[float], resamples: int = 10_000,
+def skill(scores: Sequence[float] | FloatArray, reference: Sequence[float] | FloatArray,
+          resamples: int = 10_000,
           level: float = 0.9, seed: int = 0) -> Skill:
     """Skill against a reference, and its ``level`` percentile interval from ``resamples``
     bootstrap resamples of the cases (the same resample for both)."""

@@ -282,9 +282,29 @@ def plugins(sub: Subparsers) -> None:
     p.set_defaults(func=lazy("diplosim.commands.plugins:plugins_command"))
 
 
+def heldout(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "heldout", help="score joint fits on the held-out cases against no-model forecasts",
+        description="The held-out study of docs/validity.md: each fit's forecasts of the test "
+        "cases (and, marked in sample, of the training cases), scored by the CRPS on the span "
+        "and the log score on periods against two references that use no model (uniform; "
+        "the first official opening plus the other cases' lags); skill with a bootstrap "
+        "interval over the test cases, coverage and width of the 90% intervals.")
+    p.add_argument("fits", nargs="+", metavar="FIT",
+                   help="folders of complete joint fits (diplosim calibrate --joint --out)")
+    p.add_argument("--cases", default=None, metavar="NAME,...",
+                   help="score only these cases (default: the nine test cases and the eight "
+                   "training cases)")
+    p.add_argument("--draws", type=int, default=200,
+                   help="replications per forecast, one posterior draw each (default 200)")
+    p.add_argument("--out", default="results/heldout", help="results folder (default "
+                   "results/heldout; a folder this command wrote is replaced)")
+    p.set_defaults(func=lazy("diplosim.commands.heldout:heldout_command"))
+
+
 # In the order shown by ``--help``.
 SUBCOMMANDS = (run, scenario, calibrate, negotiate, sweep_and_analyze, plot, viz, examples,
-               plugins)
+               plugins, heldout)
 
 
 class VersionAction(argparse.Action):

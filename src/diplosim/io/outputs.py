@@ -43,11 +43,15 @@ OWN: dict[str, list[str]] = {
              "*/abc.db-journal", "*/*.parquet", "*/parameters.yaml", "*/.*.tmp-*", "*/figures/",
              *(f"*/figures/{p}" for p in _FIGURES)],
     "study": [],  # diplosim init: only into a new or empty folder
+    # the held-out study's scores of one or more fits (diplosim heldout)
+    "heldout": [RESULTS_MARKER, "scores.parquet", "skill.parquet", "scores.csv", "skill.csv",
+                "report.md", ".*.tmp-*"],
 }
 WHAT = {"run": "the results of diplosim run", "sweep": "the results of diplosim sweep",
         "calibration": "the results of diplosim calibrate --fit or --joint",
         "loco": "a leave-one-case-out study of diplosim calibrate --loco",
-        "figures": "figures drawn by diplosim"}
+        "figures": "figures drawn by diplosim",
+        "heldout": "the scores of diplosim heldout"}
 _ALLOWED = "a new or empty folder, or one diplosim wrote"
 
 
