@@ -156,3 +156,12 @@ def test_the_set_gives_the_start_and_the_talks_form() -> None:
                        "parameter set 'pooled' gives this value"):
         scenario_from_text(CASE.replace("parameters: bykind", "parameters: pooled") + own,
                            "k.yaml")
+
+
+def test_the_schema_names_the_shipped_classes() -> None:
+    from diplosim.scenario.schema import ChannelKindSpec
+    from diplosim.scenario.shared import parameter_set
+
+    text = ChannelKindSpec.model_fields["class_"].description or ""
+    named = text.split("the shipped sets: ")[1].split(")")[0].split(", ")
+    assert named == list(parameter_set("pooled")["channels"])

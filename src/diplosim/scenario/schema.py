@@ -169,9 +169,10 @@ class ChannelKindSpec(Strict):
     perception_effect: NonNeg = Field(1.0, description="Weight of its contact in learning.")
     class_: Ident | None = Field(
         None, alias="class", description="With parameters: the set's channel class whose "
-        "dynamics it takes (thresholds, noise, secrecy, capacity, effects), e.g. mission, "
-        "hotline, secret_political, technical, dialogue, workshop: what the channel is, a "
-        "fact; the file then gives none of them (diplosim validate --facts).")
+        "dynamics it takes (thresholds, noise, secrecy, capacity, effects; the shipped sets: "
+        "mission, official_talks, summit, secret_political, hotline, dialogue, workshop, "
+        "public): what the channel is, a fact; the file then gives none of them "
+        "(diplosim validate --facts).")
     mandate: list[Ident] | None = Field(
         None, description="What its channels were opened for, e.g. [technical], [humanitarian], "
         "[settlement]. An official (Track 1) channel carries the talks on the settlement only "
