@@ -551,6 +551,20 @@ def test_sigterm_after_the_runs_is_answered_like_during_them(tmp_path: Path,
     assert done.returncode == 0, done.stderr
 
 
+def test_sigterm_as_main_leaves_its_try_is_answered_like_during_it() -> None:
+    """SIGTERM landing in main()'s last bytecodes (its finally resetting the handler) raises
+    Terminated outside main's own handlers: the entry point answers it with the same line and 143,
+    never a traceback (seen once in CI at delay 0.05 above; here made certain)."""
+    code = ("import diplosim.cli as c\n"
+            "def main():\n    raise c.Terminated()\n"
+            "c.main = main\nc.entry()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("interrupted (SIGTERM)")
+
+
 def test_an_interrupted_plot_leaves_only_whole_figures(tmp_path: Path, run_folder: Path) -> None:
     with started(["plot", str(run_folder), "--out", str(tmp_path / "figs")], tmp_path) as proc:
         assert proc.stdout is not None

@@ -53,7 +53,11 @@ def entry() -> None:
     (~0.1 s after a sweep) resets signal handlers to the default, and a SIGTERM in it ended the
     process by the signal, silently. Exit handlers still run, and every file was closed."""
     signal.signal(signal.SIGTERM, _terminated_late)
-    status = main()
+    try:
+        status = main()
+    except Terminated:  # arrived as main() was leaving its try (its finally, its handlers)
+        sys.stderr.write(INTERRUPTED.format("SIGTERM", "") + "\n")
+        status = 143
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
