@@ -195,6 +195,14 @@ def test_bad_joint_options_are_input_errors(tmp_path: Path, capsys: pytest.Captu
     assert not (tmp_path / "f").exists()
 
 
+def test_a_budget_that_ends_before_the_first_generation_is_an_input_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A budget too small for one generation ends in a located error, not a traceback."""
+    assert main([*TINY, "--out", str(tmp_path / "f"), "--max-simulations", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "before the first generation was complete" in err and "--max-simulations" in err
+
+
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 

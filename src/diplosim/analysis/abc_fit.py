@@ -451,6 +451,12 @@ def _run_abc(abc: Any, observed: dict[str, Any], db: Path, *, priors: tuple[Prio
             break
         t += 1
         done += 1
+    if abc.history.max_t < 0:  # the budget ran out before generation 0 was complete
+        raise InputError.single(
+            "the budget ended before the first generation was complete: there is no posterior",
+            source="--max-simulations", value=max_simulations,
+            allowed=f"a budget of several times --population ({population}), or a smaller "
+                    "--population; --resume continues this fit with a larger budget")
     return fit_from_history(abc.history, priors, log_scale)
 
 
