@@ -162,6 +162,28 @@ def test_a_fit_of_another_structure_fixes_it_in_its_posterior(tmp_path: Path) ->
     assert today.spec.channels["mission"].mandate is None
 
 
+def test_a_fit_of_staged_talks_fits_the_stage_rate_and_runs_take_it(tmp_path: Path) -> None:
+    """--structure staged: the stages' rate is fitted with the shared values, the posterior
+    fixes staged talks on, and a case drawn from it passes the set's stages at the drawn rate."""
+    out = tmp_path / "staged"
+    assert main([*TINY, "--generations", "1", "--structure", "staged", "--out", str(out),
+                 "--prior", "parameters.stages.rate=0.1:20:log"]) == 0
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert (posterior["parameters.structure.staged"] == 1).all()
+    rates = posterior["parameters.stages.rate"]
+    assert rates.between(0.1, 20.0).all()
+    assert rates.nunique() > 1
+    drawn = post.read_posterior(out).scenario_for(
+        load_scenario(ROOT / "scenarios" / "oslo_1993.yaml"), 0)
+    assert drawn.spec.negotiation is not None
+    assert drawn.spec.negotiation.stages is not None
+    assert drawn.spec.negotiation.stages.count == 3
+    assert drawn.spec.negotiation.stages.rate == pytest.approx(rates.iloc[0])
+    today = load_scenario(ROOT / "scenarios" / "oslo_1993.yaml")
+    assert today.spec.negotiation is not None
+    assert today.spec.negotiation.stages is None
+
+
 def test_the_skill_table_reads_the_held_out_cases_only() -> None:
     from diplosim.analysis.heldout import skill_table
 
@@ -200,7 +222,8 @@ def test_a_budget_that_ends_before_the_first_generation_is_an_input_error(
     """A budget too small for one generation ends in a located error, not a traceback."""
     assert main([*TINY, "--out", str(tmp_path / "f"), "--max-simulations", "8"]) == 2
     err = capsys.readouterr().err
-    assert "before the first generation was complete" in err and "--max-simulations" in err
+    assert "before the first generation was complete" in err
+    assert "--max-simulations" in err
 
 
 def _default_sigint() -> None:
