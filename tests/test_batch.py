@@ -178,6 +178,7 @@ VARIED = {
          "negotiation.session.parties.0.reservation": 0.6,
          "parameters.negotiation.power_weight": 0.8, "tension.initial": 0.4,
          "parameters.tension.misperception.transfer": 25.0},
+        {"parameters.structure.staged": True, "parameters.stages.rate": 3.0},  # staged talks
     ],
     "us_cuba": [  # missions, dated shocks by kind, durability
         {},

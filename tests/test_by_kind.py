@@ -90,9 +90,11 @@ def test_the_shipped_sets_hold_the_same_values_by_kind() -> None:
     from diplosim.scenario.shared import parameter_set
 
     pooled, calibrated = parameter_set("pooled"), parameter_set("calibrated")
-    for section in ("channels", "actors", "states", "start", "talks", "structure", "politics"):
+    for section in ("channels", "actors", "states", "start", "talks", "structure", "politics",
+                    "stages"):
         assert calibrated[section] == pooled[section], section
-    assert pooled["structure"] == {"mandates": False, "political_changes": False}
+    assert pooled["structure"] == {"mandates": False, "political_changes": False,
+                                   "staged": False}
 
 
 @pytest.mark.parametrize(("values", "n_open", "expected"), [

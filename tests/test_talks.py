@@ -12,7 +12,7 @@ from diplosim.engine.model import DiplomacyModel
 from diplosim.engine.talks import window_reading
 from diplosim.io.errors import InputError
 from diplosim.results.tables import simulate
-from diplosim.scenario import Scenario, load_scenario
+from diplosim.scenario import Scenario, load_scenario, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSFER = ROOT / "scenarios" / "track2_transfer.yaml"
@@ -106,6 +106,74 @@ def test_in_calendar_time_talks_play_the_rounds_of_the_step_they_open() -> None:
     ended = per_step.dropna(subset=["ended"])
     assert len(ended)
     assert (ended["ended"] > ended["opened"]).all()
+
+
+def test_staged_talks_pass_one_stage_a_step_when_every_stage_ends_at_once() -> None:
+    """Hand-derived: with a rate at which a stage surely ends in its first step (1 - e^-1e6),
+    staged talks open when today's open, pass one stage a step, and (per step) play their
+    rounds from the step after the last: the first agreement comes exactly ``count`` steps
+    later. The stages draw from the talks' own stream, so tension is unchanged until then."""
+    base = load_scenario(TRANSFER)
+    count = 3
+    staged = base.with_overrides({"negotiation.stages": {"count": count, "rate": 1e6}})
+    for seed in range(4):
+        today, later = simulate(base, rng=seed), simulate(staged, rng=seed)
+        first, second = today.talks.iloc[0], later.talks.iloc[0]
+        assert second["opened"] == first["opened"]
+        assert first["agreed"]
+        assert second["agreed"]
+        assert second["ended"] == first["ended"] + count
+        stages = later.events[later.events["type"] == "talks_stage"]
+        opened = int(first["opened"])
+        assert stages["step"].tolist()[:count] == list(range(opened + 1, opened + count + 1))
+        assert stages["detail"].tolist()[:count] == [f"stage {k} of {count} passed"
+                                                     for k in range(1, count + 1)]
+        before = today.dyads["step"] <= opened + count
+        pd.testing.assert_frame_equal(today.dyads[before], later.dyads[before])
+
+
+@pytest.mark.parametrize(("rate", "time_unit"), [(0.5, "month"), (2.0, "quarter")])
+def test_a_stage_ends_in_a_step_with_the_closed_form_chance(rate: float,
+                                                            time_unit: str) -> None:
+    """Per year, a stage ends in a step of length dt with probability 1 - exp(-rate dt)."""
+    case = load_scenario(ROOT / "tests" / "data" / "calendar_rates.yaml",
+                         {"time_unit": time_unit, "negotiation.stages": {"count": 2,
+                                                                         "rate": rate}})
+    model = DiplomacyModel(case, rng=0)
+    talks = model.talks
+    assert talks is not None
+    dt = {"month": 1 / 12, "quarter": 1 / 4}[time_unit]
+    assert talks.stage_end == pytest.approx(1 - np.exp(-rate * dt), rel=1e-3)
+
+
+def test_staged_talks_interrupted_in_a_stage_end_as_interrupted() -> None:
+    """Talks in a stage end, interrupted, when every direct channel closes, as in the rounds:
+    talks that open in step 17 and cannot pass their first stage end when the back-channel's
+    ceiling falls to 0 in step 30, with no round played."""
+    staged = load_scenario(TRANSFER).with_overrides({
+        "negotiation.stages": {"count": 3, "rate": 1e-6},
+        "events": [{"at": 30, "type": "set_ceiling", "channels": {"track": "1"}, "level": 0}]})
+    for seed in range(3):
+        talks = simulate(staged, rng=seed).talks
+        assert talks[["opened", "ended", "outcome", "rounds"]].values.tolist() == [
+            [17, 30, "interrupted", 0]]
+
+
+@pytest.mark.parametrize(("stages", "expect"), [
+    ({"count": 3}, "stages: the staged talks' count and rate"),
+    ({"count": 3, "rate": "fast"}, "stages: the staged talks' count and rate"),
+    (None, "switches staged talks on but gives no stages"),
+])
+def test_a_set_with_staged_talks_and_bad_stages_is_refused_located(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stages: object, expect: str) -> None:
+    from tests.parameter_sets import pooled_with
+
+    structure = {"mandates": False, "political_changes": False, "staged": True}
+    text = (ROOT / "scenarios" / "oslo_1993.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nparameters: calibrated\n", "\nparameters: badstages\n")
+    with pooled_with("badstages", {"stages": stages, "structure": structure},
+                     tmp_path / "sets", monkeypatch), pytest.raises(InputError, match=expect):
+        scenario_from_text(text, "oslo_1993.yaml")
 
 
 def test_reservations_shift_with_power_and_harden_with_misperception(

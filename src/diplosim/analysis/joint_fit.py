@@ -62,12 +62,15 @@ STRUCTURES: dict[str, dict[str, float]] = {
                  PREFIX + "structure.political_changes": 0.0},
     "political_changes": {PREFIX + "structure.mandates": 0.0,
                           PREFIX + "structure.political_changes": 1.0},
+    "staged": {PREFIX + "structure.mandates": 0.0, PREFIX + "structure.political_changes": 0.0,
+               PREFIX + "structure.staged": 1.0},
 }
 STRUCTURE_PRIORS: dict[str, tuple[Prior, ...]] = {
     "political_changes": tuple(
         Prior(PREFIX + f"politics.{kind}", -0.4, 0.4, label=f"{kind.replace('_', ' ')}")
         for kind in ("conciliatory_leader", "hardline_leader", "patron_withdraws",
                      "war_abroad_ends")),
+    "staged": (Prior(PREFIX + "stages.rate", 0.1, 20.0, "loguniform", label="stage rate / year"),),
 }
 
 

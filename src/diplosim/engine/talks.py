@@ -17,6 +17,10 @@ Rules (docs/model.md, section 3.5):
 - **Misperception** hardens reservations: ``r'' = r' + misperception_weight m (1 - r')`` — a side
   that misreads the other's intentions holds out for more (Jervis 1976). Track 2 lowers m only
   through transfer (tension.py), which is how it shortens the road to agreement.
+- **Stages** (staged talks, when the negotiation has ``stages``): talks that open pass ``count``
+  stages, from pre-negotiation to a final text (Zartman & Berman 1982), before the protocol's
+  rounds; a stage ends in a step with probability ``1 - exp(-rate * step)``. A closure of every
+  direct channel interrupts them as it interrupts the rounds.
 - **Outcomes.** An agreement lowers tension by ``agreement_relief``; failed or interrupted talks
   raise it by ``failure_shock`` and start a ``cooldown``.
 - **Durability.** While an agreement is in force it breaks down in a step with hazard
@@ -41,7 +45,7 @@ from diplosim.engine.events import LogEntry
 from diplosim.engine.tension import Tension
 from diplosim.negotiation import Party, Session, open_session
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
-from diplosim.scenario.rates import hazard, rounds_in_step
+from diplosim.scenario.rates import hazard, relaxation, rounds_in_step
 
 TALKS_COLUMNS = [
     "dyad", "talks", "opened", "ended", "outcome", "rounds", "agreed", "deal",
@@ -122,6 +126,11 @@ class Talks:
         self.in_force: dict[str, Any] | None = None
         self.cooldown_until = 0
         self.records: list[dict[str, Any]] = []
+        stages = self.spec.stages
+        # a stage's chance to end in a step: 1 - exp(-rate * step)
+        self.stage_end = 0.0 if stages is None else relaxation(stages.rate,
+                                                               self.dynamics.years or 1.0)
+        self.stages_left = 0  # stages the running talks have yet to pass
 
     # -- rules ---------------------------------------------------------------------------
     def ripe(self, misperception: float) -> bool:
@@ -193,11 +202,13 @@ class Talks:
         elif self.session is not None:
             if not channel_open:
                 log += self._finish(t, tension, "interrupted")
+            elif self.stages_left:
+                log += self._advance(t)
             else:
                 log += self._play(t, tension)
         elif t >= self.cooldown_until and channel_open and now.ripe:
             log.append(self._open(t, tension_now, m))
-            if self.dynamics.calendar:  # calendar time: this step's rounds are played
+            if self.dynamics.calendar and not self.stages_left:  # this step's rounds are played
                 log += self._play(t, tension)
         return log
 
@@ -213,6 +224,17 @@ class Talks:
         self.cooldown_until = t + self.dynamics.cooldown
         return LogEntry(t, "agreement_breakdown", "", self.label, 0,
                         f"tension +{self.spec.breakdown_shock:g}")
+
+    def _advance(self, t: int) -> list[LogEntry]:
+        """Staged talks at step ``t``: the current stage ends with probability ``stage_end``;
+        the rounds start in the step after the last."""
+        if self.rng.random() >= self.stage_end:
+            return []
+        self.stages_left -= 1
+        assert self.spec.stages is not None
+        count = self.spec.stages.count
+        return [LogEntry(t, "talks_stage", "", self.label, 0,
+                         f"stage {count - self.stages_left} of {count} passed")]
 
     def _play(self, t: int, tension: Tension) -> list[LogEntry]:
         """The rounds of step ``t``; the talks' end if the session ends."""
@@ -232,6 +254,7 @@ class Talks:
                    for p, r in zip(plan.parties, reservation, strict=True)]
         s = plan.spec
         self.session = open_session(plan, parties, self.rng)
+        self.stages_left = 0 if self.spec.stages is None else self.spec.stages.count
         self.current = {
             "dyad": self.label, "talks": len(self.records) + 1, "opened": t,
             "state_a": self.state_ids[0], "state_b": self.state_ids[1],
@@ -254,6 +277,7 @@ class Talks:
         }
         self.session = None
         self.current = None
+        self.stages_left = 0
         self.records.append(rec)
         if result.agreed and result.deal_vector is not None:
             deal = np.asarray(result.deal_vector)

@@ -381,6 +381,17 @@ class DurabilitySpec(Strict):
     )
 
 
+class StagesSpec(Strict):
+    """Staged talks (docs/model.md 3.5, structure 4 of docs/validity.md): talks pass through
+    ``count`` stages, from pre-negotiation to a final text, before the protocol's rounds."""
+
+    count: Annotated[int, Field(ge=1, le=20)] = Field(
+        3, description="Stages before the final text (pre-negotiation, formula, details).")
+    rate: Annotated[float, Field(gt=0, le=1_000_000)] = Field(
+        description="Rate at which a stage ends: per step, or per year with rates: per_year "
+        "(a stage lasts 1/rate on average).")
+
+
 class NegotiationSpec(Strict):
     """Track 1 talks between the governments of one dyad (docs/model.md, "Negotiation")."""
 
@@ -410,6 +421,9 @@ class NegotiationSpec(Strict):
     cooldown: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
         4, description="Time between talks: whole steps, or years with rates: per_year.")
     durability: DurabilitySpec = Field(DurabilitySpec(), description="Breakdown hazard.")
+    stages: StagesSpec | None = Field(
+        None, description="Staged talks: stages each talks pass before the protocol's rounds "
+        "(none: the rounds start when talks open).")
 
 
 class MetricsSpec(Strict):

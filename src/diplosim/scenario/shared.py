@@ -68,7 +68,7 @@ DEFAULTS: dict[str, str] = {
 
 #: The competing structures of docs/validity.md a set switches on (optional section
 #: ``structure``; absent: whatever the file gives is used).
-STRUCTURE: tuple[str, ...] = ("mandates", "political_changes")
+STRUCTURE: tuple[str, ...] = ("mandates", "political_changes", "staged")
 
 #: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
 SIZED: dict[str, tuple[str, str, str]] = {
@@ -120,6 +120,12 @@ def _read(name: str) -> dict[str, Any]:
         problems.append(Problem("structure: which competing structures are on, each true or "
                                 "false", path="structure", value=structure, has_value=True,
                                 allowed=", ".join(STRUCTURE)))
+    stages = data.get("stages")
+    if stages is not None and not (isinstance(stages, dict) and set(stages) == {"count", "rate"}
+                                   and _number(stages["count"]) and _number(stages["rate"])):
+        problems.append(Problem("stages: the staged talks' count and rate, each a number",
+                                path="stages", value=stages, has_value=True,
+                                allowed="count: whole number >= 1, rate: per year > 0"))
     for section, required in (("shocks", True), ("politics", False)):
         sizes = data.get(section)
         if sizes is None and not required:
@@ -261,6 +267,14 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
     _fill_defaults(data, out, pset, name, reasons, lines, problems)
     structure = pset.get("structure")
     politics_off = structure is not None and not structure.get("political_changes")
+    if structure is not None and structure.get("staged") and has_talks:
+        if not pset.get("stages"):
+            problems.append(Problem(f"the parameter set {name!r} switches staged talks on but "
+                                    "gives no stages", path="parameters", value=name,
+                                    has_value=True, allowed="a set with a stages section"))
+        else:
+            out["negotiation"].setdefault("stages", {"count": pset["stages"]["count"],
+                                                     "rate": pset["stages"]["rate"]})
     if structure is not None and not structure.get("mandates"):
         for kind in (out.get("channels") or {}).values():
             if isinstance(kind, dict):
