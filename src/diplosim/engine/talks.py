@@ -127,6 +127,7 @@ class Talks:
         self.cooldown_until = 0
         self.records: list[dict[str, Any]] = []
         stages = self.spec.stages
+        self.stage_count = 0 if stages is None else stages.count
         # a stage's chance to end in a step: 1 - exp(-rate * step)
         self.stage_end = 0.0 if stages is None else relaxation(stages.rate,
                                                                self.dynamics.years or 1.0)
@@ -231,10 +232,9 @@ class Talks:
         if self.rng.random() >= self.stage_end:
             return []
         self.stages_left -= 1
-        assert self.spec.stages is not None
-        count = self.spec.stages.count
+        passed = self.stage_count - self.stages_left
         return [LogEntry(t, "talks_stage", "", self.label, 0,
-                         f"stage {count - self.stages_left} of {count} passed")]
+                         f"stage {passed} of {self.stage_count} passed")]
 
     def _play(self, t: int, tension: Tension) -> list[LogEntry]:
         """The rounds of step ``t``; the talks' end if the session ends."""
@@ -254,7 +254,7 @@ class Talks:
                    for p, r in zip(plan.parties, reservation, strict=True)]
         s = plan.spec
         self.session = open_session(plan, parties, self.rng)
-        self.stages_left = 0 if self.spec.stages is None else self.spec.stages.count
+        self.stages_left = self.stage_count
         self.current = {
             "dyad": self.label, "talks": len(self.records) + 1, "opened": t,
             "state_a": self.state_ids[0], "state_b": self.state_ids[1],

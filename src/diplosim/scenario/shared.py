@@ -273,8 +273,7 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                                     "gives no stages", path="parameters", value=name,
                                     has_value=True, allowed="a set with a stages section"))
         else:
-            out["negotiation"].setdefault("stages", {"count": pset["stages"]["count"],
-                                                     "rate": pset["stages"]["rate"]})
+            out["negotiation"].setdefault("stages", dict(pset["stages"]))
     if structure is not None and not structure.get("mandates"):
         for kind in (out.get("channels") or {}).values():
             if isinstance(kind, dict):
