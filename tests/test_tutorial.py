@@ -51,13 +51,14 @@ def test_every_block_runs(workdir: Path) -> None:
                                       f"{done.stdout}\n--- stderr\n{done.stderr}")
         outputs.append(done.stdout + done.stderr)
     # what the prose says the blocks show: under the shared set Oslo's facts open no talks; with
-    # the case's former ripeness, an agreement in every replication in the week of 30 August;
+    # the case's former ripeness, an agreement in every replication, 30 August to 13 September;
     # without learning no talks open; the broken file is refused with status 2
     oslo, tuned, no_learning, _, broken = outputs[:5]
     assert "talks held" not in oslo  # the facts alone, under calibrated: no talks open
     assert "oslo_1993: 5 replications" in oslo
     assert re.search(r"agreement reached \(replications\)\s+5/5", tuned)
-    assert re.search(r"first agreement \(period\)\s+1993-08-30\n", tuned)
+    assert re.search(r"first agreement \(period\)\s+1993-09-13 \[1993-08-30 – 1993-09-13\]\n",
+                     tuned)
     assert "talks held" not in no_learning
     assert "after the end of the run" in broken
     assert "exit status 2" in broken

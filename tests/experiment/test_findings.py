@@ -23,8 +23,9 @@ def test_experiment_is_valid(path: Path) -> None:
 
 def test_findings_table_from_a_small_sweep(tmp_path: Path) -> None:
     text = (ROOT / "experiments" / "track2_agreement.yaml").read_text()
-    text = text.replace("values: [0.0, 0.1, 0.2, 0.3, 0.6]", "values: [0.0, 0.6]")
-    text = text.replace("replications: 20", "replications: 2")
+    grid = "values: [0.0, 0.2, 0.555, 3.0, 10.0, 30.0]"
+    assert grid in text  # the transfer grid of docs/findings.md, cut to two values here
+    text = text.replace(grid, "values: [0.0, 3.0]").replace("replications: 20", "replications: 2")
     text = text.replace("../scenarios/", str(ROOT / "scenarios") + "/")
     experiment = tmp_path / "small.yaml"
     experiment.write_text(text)
@@ -35,7 +36,7 @@ def test_findings_table_from_a_small_sweep(tmp_path: Path) -> None:
     table = subprocess.run([sys.executable, str(ROOT / "experiments" / "findings_tables.py"),
                             str(out)], check=True, capture_output=True, text=True).stdout
     assert "| transfer | track2_access | agreements |" in table
-    rows = [line for line in table.splitlines() if line.startswith("| 0")]
+    rows = [line for line in table.splitlines() if line.startswith(("| 0 |", "| 3 |"))]
     assert len(rows) == 6  # 2 transfer values x 3 access values
     # no transfer: the governments never see a way out in 1993 (docs/findings.md, question 2)
     assert all("— (0)" in row for row in rows if row.startswith("| 0 |"))
