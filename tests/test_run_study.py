@@ -26,6 +26,19 @@ def test_without_a_folder_it_prints_its_usage_and_exits_2() -> None:
     assert "resumable command" in done.stderr
 
 
+def test_a_complete_fit_of_another_structure_or_seed_is_refused_not_skipped(tmp_path: Path) -> None:
+    fit = tmp_path / "study" / "today_1945"
+    fit.mkdir(parents=True)
+    (fit / "provenance.json").write_text(json.dumps(
+        {"format": "diplosim/1", "kind": "calibration", "fit": "joint", "status": "complete",
+         "structure": "today", "root_seed": 7}))
+    done = run(str(tmp_path / "study"), "--structures", "today")
+    assert done.returncode == 2
+    refused = "holds a complete fit of structure 'today', seed 7, not 'today', seed 1945"
+    assert refused in done.stderr
+    assert sorted(p.name for p in fit.iterdir()) == ["provenance.json"]  # nothing written
+
+
 @pytest.mark.slow
 def test_the_study_runs_skips_what_is_complete_and_scores_every_fit(tmp_path: Path) -> None:
     out = tmp_path / "study"
