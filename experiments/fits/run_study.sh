@@ -10,7 +10,8 @@
 # of another structure or seed stops the study (exit 2). Fits go to OUT/<structure>_<seed>/,
 # the scores to OUT/heldout/ (which diplosim heldout replaces only if it wrote it). Options after
 # OUT go to every `diplosim calibrate --joint` (for example a smaller --population to try it out);
-# the study's rules fix the defaults. About 80 minutes a fit on two cores: ten to eleven hours.
+# the study's rules fix the defaults. 45–82 minutes a fit on two cores (45–54 with nothing beside
+# it): six to eleven hours.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 if [ $# -lt 1 ] || [[ "$1" == -* ]]; then
