@@ -76,7 +76,7 @@ class Timeline:
                     channels.set_level(ev.channels, s.level)
                     detail = f"level -> {s.level}"
                 case EventType.DOWNGRADE:
-                    assert s.by is not None
+                    assert isinstance(s.by, int)
                     channels.downgrade(ev.channels, s.by)
                     detail = f"down {s.by} level(s)"
                 case EventType.SET_CEILING:

@@ -101,6 +101,10 @@ class IssueSpec(Strict):
     low: float | None = Field(None, description="Lower end (continuous; default 0).")
     high: float | None = Field(None, description="Upper end (continuous; default 1).")
     values: list[Value] | None = Field(None, description="Options, in order (discrete).")
+    matter: Literal["settlement", "ceasefire", "humanitarian"] = Field(
+        "settlement", description="In a scenario: what the issue is about. Issues of a matter "
+        "other than settlement (a ceasefire, a humanitarian pause) are read only by the red-lines "
+        "structure (docs/validity.md); the talks of every other structure leave them out.")
 
 
 class StrategySpec(Strict):

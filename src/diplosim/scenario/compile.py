@@ -452,6 +452,13 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     for e_i, ev in enumerate(spec.events):
         path = f"events.{e_i}"
         step = _event_step(spec, ev, horizon, f"{path}.at", err)
+        if ev.type is EventType.RED_LINE:  # read only by the red-lines structure (not built)
+            if spec.negotiation is None:
+                err.add(f"{path}.type", "a red line bounds the talks: the scenario has none",
+                        ev.type.value, "a negotiation section")
+            else:
+                check_red_line(ev, spec.negotiation, path, err)
+            continue
         dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
         state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
         target_idx = np.zeros(0, dtype=np.int64)
@@ -658,10 +665,12 @@ def _negotiation(
         if state not in neg.dyad:
             err.add(f"negotiation.needs.{state}", f"{state!r} is not a state of the dyad", state,
                     " or ".join(neg.dyad))
+    _check_red_lines(neg, err)
     prefix = "negotiation.session"
     sub_lines = {k[len(prefix) + 1:]: v for k, v in lines.items() if k.startswith(prefix + ".")}
     sub_lines[""] = lines.get(prefix, 1)
-    doc = Document(data=neg.session.model_dump(mode="python", exclude_none=True),
+    doc = Document(data=settlement_session(neg.session.model_dump(mode="python",
+                                                                  exclude_none=True)),
                    source=source or "<scenario>", lines=sub_lines)
     try:
         plan = plan_from_document(doc)
@@ -676,6 +685,65 @@ def _negotiation(
         party_state=np.array([state_index[n] for n in names], dtype=np.int64),
         needs=np.array([neg.needs.get(n, 0.5) for n in names], dtype=float),
     )
+
+
+def settlement_session(session: dict[str, Any]) -> dict[str, Any]:
+    """A session document without its issues of a matter other than settlement (ceasefire,
+    humanitarian) and the parties' values on them: what every structure but red lines reads
+    (docs/validity.md). A session with none is returned as it is."""
+    other = {i["name"] for i in session["issues"] if i.get("matter", "settlement") != "settlement"}
+    if not other:
+        return session
+    parties = [{k: ({n: v for n, v in val.items() if n not in other}
+                    if k in ("weights", "ideal", "scores") else val) for k, val in p.items()}
+               for p in session["parties"]]
+    return {**session, "issues": [i for i in session["issues"] if i["name"] not in other],
+            "parties": parties}
+
+
+def check_red_line(line: Any, neg: NegotiationSpec, path: str, err: _Errors) -> None:
+    """A red line (an entry of negotiation.red_lines or a red_line event) names a party of the
+    talks and one of their issues, and its bound fits the issue (docs/validity.md)."""
+    if line.party not in neg.dyad:
+        err.add(f"{path}.party", f"{line.party!r} is not a party of the talks", line.party,
+                " or ".join(neg.dyad))
+    issues = {i.name: i for i in neg.session.issues}
+    issue = issues.get(line.issue)
+    if issue is None:
+        err.add(f"{path}.issue", f"unknown issue {line.issue!r}", line.issue,
+                ", ".join(issues) or "(the talks have no issues)")
+        return
+    discrete = issue.kind.value == "discrete"
+    for name in ("at_least", "at_most"):
+        bound = getattr(line, name)
+        if bound is None:
+            continue
+        if discrete:
+            err.add(f"{path}.{name}", f"{issue.name} is discrete: its red lines exclude values",
+                    bound, f"exclude: some of {issue.values}")
+            continue
+        low = 0.0 if issue.low is None else issue.low
+        high = 1.0 if issue.high is None else issue.high
+        if not low <= bound <= high:
+            err.add(f"{path}.{name}", "outside the issue's range", bound, f"{low:g} to {high:g}")
+    if line.exclude is not None:
+        if not discrete:
+            err.add(f"{path}.exclude", f"{issue.name} is continuous: its red lines are bounds",
+                    line.exclude, "at_least or at_most")
+        else:
+            for k, value in enumerate(line.exclude):
+                if value not in (issue.values or []):
+                    err.add(f"{path}.exclude.{k}", f"not a value of {issue.name}", value,
+                            ", ".join(map(str, issue.values or [])))
+
+
+def _check_red_lines(neg: NegotiationSpec, err: _Errors) -> None:
+    for i, line in enumerate(neg.red_lines):
+        check_red_line(line, neg, f"negotiation.red_lines.{i}", err)
+    for i, r in enumerate(neg.ratification):
+        if r.party not in neg.dyad:
+            err.add(f"negotiation.ratification.{i}.party", f"{r.party!r} is not a party of the "
+                    "talks", r.party, " or ".join(neg.dyad))
 
 
 def _links(kind: ChannelKindSpec, name: str, k: int, err: _Errors, actor_index: dict[str, int],

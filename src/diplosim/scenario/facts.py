@@ -4,7 +4,8 @@ A case file that names a parameter set should hold only what is observed (docs/v
 issue 28): who (states, actors and their kinds and tracks), which channels of which kind between
 whom (their ladders, the levels they start at, their ceilings), what happened when (events'
 dates, types, targets and kinds), the issues at stake and what each party asked for on them
-(its ideal), and where the facts come from. Every other
+(its ideal), the parties' red lines and ratification requirements when each names its source
+(docs/validity.md, "Red lines"), and where the facts come from. Every other
 value — thresholds, noise, capacities and effects of channels, actors' access, openness,
 rigidity and credibility, states' hawkishness and audience costs, tension's levels and rates,
 shock magnitudes, preferences and strategies of the talks — is a dynamic: it should come from the
@@ -75,12 +76,40 @@ def leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, data
 
 
+#: Sections of the talks whose entries are facts when they name what the tuple lists
+#: (docs/validity.md, "Red lines"): a red line with when, by whom and its source.
+SOURCED: dict[str, tuple[str, ...]] = {
+    "red_lines": ("stated", "by", "source"),
+    "ratification": ("stated", "source"),
+}
+#: A red_line event's own fields: facts when it names who stated it and its source.
+RED_LINE_FIELDS = frozenset({"party", "issue", "at_least", "at_most", "exclude", "lifted",
+                             "source", "by"})
+
+
+def _item(items: Any, index: str) -> Any:
+    if isinstance(items, list) and index.isdigit() and int(index) < len(items):
+        return items[int(index)]
+    return None
+
+
+def _sourced(negotiation: Any, section: str, index: str, needs: tuple[str, ...]) -> bool:
+    entry = _item(negotiation.get(section) if isinstance(negotiation, Mapping) else None, index)
+    return isinstance(entry, Mapping) and all(bool(entry.get(k)) for k in needs)
+
+
 def is_fact(path: str, document: Mapping[str, Any]) -> bool:
     """Whether the value at ``path`` is a fact (see the module); a capability is one when its
     state names a source."""
     if any(p.fullmatch(path) for p in _FACTS):
         return True
     parts = path.split(".")
+    if len(parts) >= 4 and parts[0] == "negotiation" and parts[1] in SOURCED:
+        return _sourced(document.get("negotiation"), parts[1], parts[2], SOURCED[parts[1]])
+    if len(parts) >= 3 and parts[0] == "events" and parts[2] in RED_LINE_FIELDS:
+        event = _item(document.get("events"), parts[1])
+        return (isinstance(event, Mapping) and event.get("type") == "red_line"
+                and bool(event.get("source")) and bool(event.get("by")))
     if len(parts) == 3 and parts[0] == "states" and parts[2] == "capability":
         states = document.get("states")
         if isinstance(states, list) and parts[1].isdigit() and int(parts[1]) < len(states):

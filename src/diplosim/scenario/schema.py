@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from diplosim.negotiation.session import SessionSpec
+from diplosim.negotiation.session import SessionSpec, Value
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -275,6 +275,7 @@ class EventType(StrEnum):
     CHANGE_GOVERNMENT = "change_government"
     WIDEN_MANDATE = "widen_mandate"
     POLITICAL_CHANGE = "political_change"
+    RED_LINE = "red_line"
 
 
 class ChannelTarget(Strict):
@@ -308,7 +309,9 @@ class EventSpec(Strict):
     level: Annotated[int, Field(ge=0)] | None = Field(
         None, description="set_level / set_ceiling: the level."
     )
-    by: Annotated[int, Field(ge=1)] | None = Field(None, description="downgrade: levels to drop.")
+    by: Annotated[int, Field(ge=1)] | Annotated[str, Field(min_length=1, max_length=200)] | None = (
+        Field(None, union_mode="left_to_right", description="downgrade: levels to drop; "
+              "red_line: who stated it (a principal of the party)."))
     state: Ident | None = Field(None, description="change_government: the state.")
     hawkishness: Prob | None = Field(None, description="change_government: new hawkishness.")
     audience_cost: Prob | None = Field(None, description="change_government: new audience cost.")
@@ -319,6 +322,18 @@ class EventSpec(Strict):
         None, description="widen_mandate: what the channels now carry too (e.g. [settlement]).")
     params: dict[Ident, Any] | None = Field(
         None, description="An event plug-in's own parameters (diplosim plugins lists them).")
+    party: Ident | None = Field(None, description="red_line: the party (a state of the talks).")
+    issue: Ident | None = Field(None, description="red_line: the issue of the talks.")
+    at_least: float | None = Field(None, description="red_line: the party now accepts only "
+                                   "values >= this on a continuous issue.")
+    at_most: float | None = Field(None, description="red_line: the party now accepts only "
+                                  "values <= this on a continuous issue.")
+    exclude: list[Value] | None = Field(None, description="red_line: the values of a discrete "
+                                        "issue the party now will not accept.")
+    lifted: bool | None = Field(None, description="red_line: true: the party's red line on "
+                                "the issue is lifted.")
+    source: str | None = Field(None, max_length=1000, description="red_line: where the "
+                               "statement is recorded (author, work, page or date).")
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> EventSpec:
@@ -329,6 +344,19 @@ class EventSpec(Strict):
         if self.params is not None:
             raise ValueError(f"a {self.type.value} event has no params (they are for event "
                              "plug-ins)")
+        line_fields = ("party", "issue", "at_least", "at_most", "exclude", "lifted", "source")
+        if self.type is EventType.RED_LINE:
+            if not (self.party and self.issue):
+                raise ValueError("a red_line event needs party and issue")
+            _one_bound(self.at_least, self.at_most, self.exclude, self.lifted)
+            if isinstance(self.by, int):
+                raise ValueError("a red_line event's by: names who stated it (text)")
+            return self
+        if any(getattr(self, f) is not None for f in line_fields):
+            raise ValueError(f"{', '.join(f for f in line_fields if getattr(self, f) is not None)}"
+                             f": only for red_line events")
+        if isinstance(self.by, str):
+            raise ValueError("by: levels to drop, a whole number >= 1")
         need: dict[EventType, tuple[str, ...]] = {
             EventType.SHOCK: ("dyad", "magnitude"),
             EventType.SET_LEVEL: ("channels", "level"),
@@ -337,6 +365,7 @@ class EventSpec(Strict):
             EventType.CHANGE_GOVERNMENT: ("state",),
             EventType.WIDEN_MANDATE: ("channels", "matters"),
             EventType.POLITICAL_CHANGE: ("state", "change"),
+            EventType.RED_LINE: ("party", "issue"),
         }
         missing = [f for f in need[self.type] if getattr(self, f) is None]
         if missing in (["magnitude"], ["change"]) and self.kind is not None:
@@ -392,6 +421,52 @@ class StagesSpec(Strict):
         "(a stage lasts 1/rate on average).")
 
 
+def _one_bound(at_least: float | None, at_most: float | None, exclude: list[Any] | None,
+               lifted: bool | None = None) -> None:
+    given = [n for n, v in (("at_least", at_least), ("at_most", at_most), ("exclude", exclude),
+                            ("lifted", lifted)) if v is not None]
+    if len(given) != 1:
+        raise ValueError("a red line is one of at_least or at_most (a continuous issue), "
+                         f"exclude (a discrete one) or lifted; given: {', '.join(given) or 'none'}")
+    if exclude is not None and not exclude:
+        raise ValueError("exclude: at least one value of the issue")
+
+
+class RedLineSpec(Strict):
+    """A red line (docs/validity.md): a public, dated statement by a principal of a party of an
+    outcome it will not accept, coded on one issue of the talks. A fact when it names when it
+    was stated, by whom and its source."""
+
+    party: Ident = Field(description="The party (a state of the talks).")
+    issue: Ident = Field(description="The issue of the talks it bounds.")
+    at_least: float | None = Field(None, description="Continuous issue: the party accepts only "
+                                   "values >= this.")
+    at_most: float | None = Field(None, description="Continuous issue: the party accepts only "
+                                  "values <= this.")
+    exclude: list[Value] | None = Field(None, description="Discrete issue: the values the party "
+                                        "will not accept.")
+    stated: dt.date | None = Field(None, description="When it was stated (YYYY-MM-DD).")
+    by: str = Field("", max_length=200, description="Who stated it (a principal of the party).")
+    source: str = Field("", max_length=1000, description="Where it is recorded: author, work, "
+                        "page or the statement's date.")
+
+    @model_validator(mode="after")
+    def _one(self) -> RedLineSpec:
+        _one_bound(self.at_least, self.at_most, self.exclude)
+        return self
+
+
+class RatificationSpec(Strict):
+    """Who must approve a signed settlement for a party, where the sources say so."""
+
+    party: Ident = Field(description="The party (a state of the talks).")
+    by: Literal["referendum", "parliament", "veto_player"] = Field(
+        description="What ratifies: a referendum, a parliament's approval, a named veto player.")
+    stated: dt.date | None = Field(None, description="When the requirement was stated or "
+                                   "enacted (YYYY-MM-DD).")
+    source: str = Field("", max_length=1000, description="Where it is recorded.")
+
+
 class NegotiationSpec(Strict):
     """Track 1 talks between the governments of one dyad (docs/model.md, "Negotiation")."""
 
@@ -424,6 +499,13 @@ class NegotiationSpec(Strict):
     stages: StagesSpec | None = Field(
         None, description="Staged talks: stages each talks pass before the protocol's rounds "
         "(none: the rounds start when talks open).")
+    red_lines: list[RedLineSpec] = Field(
+        default_factory=list, description="The parties' red lines standing at the start "
+        "(docs/validity.md); later ones are red_line events. Read only by the red-lines "
+        "structure, which is not yet in the engine: today they are checked and recorded.")
+    ratification: list[RatificationSpec] = Field(
+        default_factory=list, description="Who must approve a signed settlement, per party "
+        "(read only by the red-lines structure, not yet in the engine).")
 
 
 class MetricsSpec(Strict):

@@ -68,7 +68,7 @@ DEFAULTS: dict[str, str] = {
 
 #: The competing structures of docs/validity.md a set switches on (optional section
 #: ``structure``; absent: whatever the file gives is used).
-STRUCTURE: tuple[str, ...] = ("mandates", "political_changes", "staged")
+STRUCTURE: tuple[str, ...] = ("mandates", "political_changes", "staged", "red_lines")
 
 #: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
 SIZED: dict[str, tuple[str, str, str]] = {
@@ -120,6 +120,11 @@ def _read(name: str) -> dict[str, Any]:
         problems.append(Problem("structure: which competing structures are on, each true or "
                                 "false", path="structure", value=structure, has_value=True,
                                 allowed=", ".join(STRUCTURE)))
+    if isinstance(structure, dict) and structure.get("red_lines"):
+        problems.append(Problem("structure 5, red lines, is not yet in the engine: its rules are "
+                                "fixed (docs/validity.md) and cases carry red lines, but talks "
+                                "do not read them yet", path="structure.red_lines", value=True,
+                                has_value=True, allowed="false"))
     stages = data.get("stages")
     if stages is not None and not (isinstance(stages, dict) and set(stages) == {"count", "rate"}
                                    and _number(stages["count"]) and _number(stages["rate"])):
