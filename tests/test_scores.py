@@ -148,3 +148,20 @@ def test_the_first_official_opening_is_read_from_the_case_files_facts() -> None:
     camp_david = load_scenario(root / "camp_david_1978.yaml")
     assert first_official_opening(camp_david) == pytest.approx(256 / 365.25)  # 1977-01-03 to 09-16
     assert first_official_opening(load_scenario(root / "us_cuba.yaml")) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(times=st.lists(st.one_of(st.none(), st.floats(0.0, 12.0)), min_size=1, max_size=30),
+       outcome=st.one_of(st.none(), st.floats(0.0, 10.0)))
+def test_crps_equals_a_numerical_integral_on_ensembles_with_none(times, outcome) -> None:
+    """The exact CRPS against an independent reading of its definition (docs/validity.md): the
+    integral over the span of (F(x) - 1{y <= x})^2, F the ensemble's share of runs that agree
+    by x (none, or past the span, never), on a fine grid (midpoint rule), in units of the span."""
+    span = 10.0
+    atoms = np.array([np.nan if t is None else t for t in times])
+    grid = (np.arange(200_000) + 0.5) * span / 200_000
+    agreed = np.where(np.isnan(atoms), np.inf, atoms)
+    f = (agreed[None, :] <= grid[:, None]).mean(axis=1)
+    h = np.zeros_like(grid) if outcome is None else (grid >= outcome).astype(float)
+    numeric = float(np.mean((f - h) ** 2))
+    assert crps(Forecast.ensemble(atoms, span), outcome) == pytest.approx(numeric, abs=2e-4)
