@@ -35,6 +35,7 @@ from diplosim.results.tables import run_batches
 from diplosim.scenario import Scenario, scenario_from_dict
 from diplosim.scenario.rates import YEARS_PER_STEP
 from diplosim.scenario.shared import PREFIX, SHARED_PATHS
+from diplosim.scenario.variants import Variants
 
 RECORD_TEMPLATE = "us_ruptures_calibrated"
 FIT_BATCH = 1024  # replications a fit steps together (fewer where their records are large)
@@ -137,8 +138,16 @@ class JointModel:
         return scenario
 
     def scenario(self, name: str, params: Mapping[str, float]) -> Scenario:
-        values = {**self.fixed, **params}
-        return self.base(name).with_overrides({_path(k): float(v) for k, v in values.items()})
+        """The case ``name`` under the structure's values and ``params``: the case compiled
+        once with the structure's values, each set's values put into it
+        (:class:`~diplosim.scenario.variants.Variants`: the same scenario as building it anew,
+        checked on the case's first set)."""
+        key = f"{name}#variants"
+        if key not in self._cache:
+            fixed = {_path(k): float(v) for k, v in self.fixed.items()}
+            self._cache[key] = Variants(self.base(name).with_overrides(fixed))
+        variants: Variants = self._cache[key]
+        return variants.variant({_path(k): float(v) for k, v in params.items()})
 
     def target(self, name: str) -> Case:
         return (self.targets or BY_NAME)[name]
