@@ -174,7 +174,7 @@ def test_every_shipped_set_is_complete() -> None:
      "tension:\n  regime_change: 0.0\n  misperception: [1, 2]\n",
      "line 19: tension.misperception: must be a mapping"),
     ("kind: crisis, label: a crisis}", "kind: [], label: a crisis}",  # found by the fuzzer
-     "line 22: events.0.kind: a shock takes its size from its kind"),
+     "line 22: events.0.kind: must be text"),
     ("type: shock, dyad", "type: [], dyad",  # found by the fuzzer too
      "line 22: events.0.type"),
 ])

@@ -24,6 +24,7 @@ from typing import Any
 from diplosim.io.errors import InputError, Problem
 from diplosim.io.overrides import apply_overrides
 from diplosim.io.yamlio import read_yaml
+from diplosim.scenario import shapes
 
 SETS = Path(__file__).resolve().parents[1] / "data" / "parameters"
 PREFIX = "parameters."
@@ -222,10 +223,11 @@ def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
           set_overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The scenario document with its named set's values filled in (a copy); a document without
-    ``parameters`` comes back as it is. Refuses, located: an unknown set; a value the set holds
-    set in the file but not named in ``case_specific``; a ``case_specific`` entry that names a
-    value the file does not give; a shock with a ``magnitude`` (unless case-specific) or an
-    unknown ``kind``."""
+    ``parameters`` comes back as it is. Refuses, located: an unknown set; a part of the file of
+    another type than :data:`diplosim.scenario.shapes.SHAPES` declares (checked before any part
+    is read); a value the set holds set in the file but not named in ``case_specific``; a
+    ``case_specific`` entry that names a value the file does not give; a shock with a
+    ``magnitude`` (unless case-specific) or an unknown ``kind``."""
     name = data.get("parameters")
     problems: list[Problem] = []
     if name is None:
@@ -245,10 +247,8 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                                 line=lines.get("parameters"), value=name,
                                 allowed=", ".join(available()))
     pset = parameter_set(name, set_overrides, source, lines.get("parameters"))
-    _check_sections(data, source, lines)
-    reasons = data.get("case_specific") or {}
-    if not isinstance(reasons, dict):
-        reasons = {}  # the schema says what case_specific must be
+    shapes.check(data, source, lines)  # every part read below has its declared type
+    reasons = data.get("case_specific", {})
     out = copy.deepcopy(dict(data))
     rates = data.get("rates", "per_year")
     if rates != "per_year":
@@ -280,12 +280,10 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
         else:
             out["negotiation"].setdefault("stages", dict(pset["stages"]))
     if structure is not None and not structure.get("mandates"):
-        for kind in (out.get("channels") or {}).values():
-            if isinstance(kind, dict):
-                kind.pop("mandate", None)  # every channel carries every matter
-    for i, event in enumerate(data.get("events") or []):
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str) or (
-                event["type"] not in SIZED):
+        for kind in out.get("channels", {}).values():
+            kind.pop("mandate", None)  # every channel carries every matter
+    for i, event in enumerate(data.get("events", [])):
+        if event.get("type") not in SIZED:
             continue
         field, section, what = SIZED[event["type"]]
         sizes = pset.get(section) or {}
@@ -297,7 +295,7 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                     path=f"{where}.{field}", line=lines.get(f"{where}.{field}"),
                     allowed=f"kind: one of {', '.join(sizes) or '(none in this set)'}, or name "
                     f"{where}.{field} in case_specific with the reason"))
-        elif isinstance(event.get("kind"), str) and event["kind"] in sizes:
+        elif event.get("kind") in sizes:
             off = politics_off and event["type"] == "political_change"
             out["events"][i][field] = 0.0 if off else sizes[event["kind"]]
         else:
@@ -318,24 +316,17 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
 
 def _by_kind_targets(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
     """Where a set's values by kind go: ``(path of the entry, set section, kind)`` for every
-    channel kind with a ``class``, every actor (listed or generated) and every state of a
-    well-shaped document (the schema reports the rest)."""
-    channels = data.get("channels")
-    if isinstance(channels, dict):
-        for name, kind in channels.items():
-            if isinstance(kind, dict) and isinstance(kind.get("class"), str):
-                yield f"channels.{name}", "channels", kind["class"]
-    actors = data.get("actors")
-    if isinstance(actors, dict):
-        for group in ("list", "generate"):
-            entries = actors.get(group)
-            for i, actor in enumerate(entries if isinstance(entries, list) else []):
-                if isinstance(actor, dict) and isinstance(actor.get("kind"), str):
-                    yield f"actors.{group}.{i}", "actors", actor["kind"]
-    states = data.get("states")
-    for i, state in enumerate(states if isinstance(states, list) else []):
-        if isinstance(state, dict):
-            yield f"states.{i}", "states", "state"
+    channel kind with a ``class``, every actor (listed or generated) with a ``kind`` and every
+    state of a document whose shapes are checked (:mod:`diplosim.scenario.shapes`)."""
+    for name, kind in data.get("channels", {}).items():
+        if kind.get("class") is not None:
+            yield f"channels.{name}", "channels", kind["class"]
+    for group in ("list", "generate"):
+        for i, actor in enumerate(data.get("actors", {}).get(group, [])):
+            if "kind" in actor:
+                yield f"actors.{group}.{i}", "actors", actor["kind"]
+    for i, _ in enumerate(data.get("states", [])):
+        yield f"states.{i}", "states", "state"
 
 
 def _fill_by_kind(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[str, Any],
@@ -380,16 +371,14 @@ def _fill_defaults(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[s
     """The values a set gives every case (:data:`DEFAULTS`), where it holds them, filled into
     the document; with ``talks``, a party that gives no weights weighs the issues equally. A
     value the file sets itself needs a ``case_specific`` reason."""
-    talks = data.get("negotiation")
-    session = talks.get("session") if isinstance(talks, dict) else None
-    parties = session.get("parties") if isinstance(session, dict) else None
-    parties = parties if isinstance(parties, list) else []
+    session = (data.get("negotiation") or {}).get("session")  # shapes checked: a mapping
+    parties = session.get("parties", []) if session is not None else []
     for source, target in DEFAULTS.items():
         present, value = _get(pset, source)
-        if not present or (target.startswith("negotiation.") and not isinstance(session, dict)):
+        if not present or (target.startswith("negotiation.") and session is None):
             continue
-        paths = ([target.replace("*", str(i)) for i, p in enumerate(parties)
-                  if isinstance(p, dict)] if "*" in target else [target])
+        paths = ([target.replace("*", str(i)) for i, _ in enumerate(parties)]
+                 if "*" in target else [target])
         for path in paths:
             if not _get(data, path)[0]:
                 _put(out, path, copy.deepcopy(value))
@@ -399,41 +388,13 @@ def _fill_defaults(data: Mapping[str, Any], out: dict[str, Any], pset: Mapping[s
                     line=lines.get(path),
                     allowed=f"remove it, or name it in case_specific with the reason "
                     f"({path}: why)"))
-    issues = session.get("issues") if isinstance(session, dict) else None
-    if "talks" in pset and isinstance(issues, list):
-        names = [i["name"] for i in issues if isinstance(i, dict) and isinstance(
-            i.get("name"), str)]  # the schema reports any other
+    issues = session.get("issues") if session is not None else None
+    if "talks" in pset and issues is not None:
+        names = [i["name"] for i in issues if "name" in i]  # the schema requires every name
         for i, party in enumerate(parties):
-            if isinstance(party, dict) and "weights" not in party:
+            if "weights" not in party:
                 out["negotiation"]["session"]["parties"][i]["weights"] = dict.fromkeys(names,
                                                                                         1.0)
-
-
-def _check_sections(data: Mapping[str, Any], source: str, lines: Mapping[str, int]) -> None:
-    """The sections the merge reads have the shape it reads them with (``events`` a list, the
-    sections holding shared values mappings): checked before they are read, located."""
-    problems: list[Problem] = []
-    events = data.get("events")
-    if events is not None and not isinstance(events, list):
-        problems.append(Problem("must be a list of events", path="events",
-                                line=lines.get("events"), value=events, has_value=True,
-                                allowed="a list (events: [...]), or leave events out"))
-    sections = sorted({p.rpartition(".")[0] for p in SHARED_PATHS})
-    for section in sections:
-        parts = section.split(".")
-        for depth in range(1, len(parts) + 1):
-            path = ".".join(parts[:depth])
-            present, value = _get(data, path)
-            if not present or value is None or isinstance(value, dict):
-                continue
-            if any(p.path == path for p in problems):
-                break
-            problems.append(Problem("must be a mapping", path=path, line=lines.get(path),
-                                    value=value, has_value=True,
-                                    allowed="a mapping of field: value"))
-            break
-    if problems:
-        raise InputError(problems, source=source)
 
 
 def _is_shock_magnitude(data: Mapping[str, Any], path: str) -> bool:
