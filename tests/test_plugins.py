@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from tests.plugin_packages import SPOILERS, example_plugins, registered
+from tests.plugin_packages import SPOILERS, example_entry_points, example_plugins, registered
 from tests.test_batch import batch_equals_single_runs, replications_equal_single_runs
 
 from diplosim.cli import main
@@ -367,3 +368,139 @@ def test_a_protocol_plugin_runs_in_a_session_and_in_a_scenarios_talks(tmp_path: 
         assert set(tables.talks["rounds"]) == {1}  # every talks: one offer
     with pytest.raises(InputError, match="no negotiation protocol 'ultimatum'"):
         parse_session(session % "linear", "s.yaml")
+
+
+def test_the_registrys_builtin_names_are_the_builtins() -> None:
+    from diplosim.negotiation.context import ProtocolKind
+    from diplosim.negotiation.session import STRATEGY_KINDS
+    from diplosim.plugins import BUILTIN
+    from diplosim.scenario.schema import EventType
+
+    builtins = {"strategies": STRATEGY_KINDS, "protocols": tuple(k.value for k in ProtocolKind),
+                "events": tuple(t.value for t in EventType), "dynamics": ()}
+    assert builtins == BUILTIN
+
+
+CLASHES = {"diplosim.strategies": {"tit_for_tat": "diplosim_example_plugins.strategies:Stepwise"},
+           "diplosim.events": {"shock": "diplosim_example_plugins.events:NewLeader"},
+           "diplosim.protocols": {"alternating_offers": "diplosim.negotiation:AlternatingOffers"}}
+
+
+def test_a_plugin_named_like_a_builtin_is_refused_when_installed(tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:
+    from diplosim.negotiation import Strategy
+
+    with registered(tmp_path / "site", monkeypatch, "clash-plugins", "1.0", CLASHES,
+                    Path(__file__).resolve().parents[1] / "examples" / "plugins" / "src"):
+        assert main(["plugins"]) == 2
+        captured = capsys.readouterr()
+        for kind, name in (("negotiation strategy", "tit_for_tat"), ("event type", "shock"),
+                           ("negotiation protocol", "alternating_offers")):
+            both = (f"the built-in {kind} {name!r} and the {kind} {name!r} (clash-plugins "
+                    "1.0) have one name")
+            assert both in captured.err, captured.err
+            assert both in captured.out  # listed as refused
+        assert "refused: " in captured.out
+        assert "pip uninstall clash-plugins" in captured.err
+        assert main(["plugins", "--json"]) == 2
+        listed = json.loads(capsys.readouterr().out)
+        assert all(e["refused"] for e in listed)
+        with pytest.raises(PluginError, match=re.escape(
+                "the built-in negotiation strategy 'tit_for_tat' and the negotiation strategy "
+                "'tit_for_tat' (clash-plugins 1.0)")):
+            load("strategies", "tit_for_tat", Strategy)
+        problems = {p["name"]: p.get("problem", "") for p in
+                    scenario_json_schema()["x-diplosim-plugins"]}
+        assert "have one name" in problems["shock"]
+
+
+@pytest.mark.parametrize(("group", "old", "new", "expected"), [
+    ("diplosim.strategies", "strategy: {kind: linear}", "strategy: {kind: tit_for_tat}",
+     ["line 71: negotiation.session.parties.1.strategy.kind: the built-in negotiation strategy "
+      "'tit_for_tat' and the negotiation strategy 'tit_for_tat' (clash-plugins 1.0)"]),
+    ("diplosim.strategies", "strategy: {kind: linear}",
+     "strategy: {kind: tit_for_tat, params: {step: 0.1}}",
+     ["line 71: negotiation.session.parties.1.strategy.kind: the built-in negotiation strategy "
+      "'tit_for_tat' and the negotiation strategy 'tit_for_tat' (clash-plugins 1.0)"]),
+    ("diplosim.events", "type: new_leader, state: east,",
+     "type: shock, dyad: [east, west], magnitude: 0.1,",
+     ["line 60: events.0: the built-in event type 'shock' and the event type 'shock' "
+      "(clash-plugins 1.0)"]),
+    ("diplosim.protocols", "protocol: alternating_offers", "protocol: alternating_offers",
+     ["line 64: negotiation.session.protocol: the built-in negotiation protocol "
+      "'alternating_offers' and the negotiation protocol 'alternating_offers'"]),
+])
+def test_a_scenario_naming_a_builtin_that_a_plugin_also_registers_is_refused(
+        tmp_path: Path, monkeypatch, group: str, old: str, new: str,
+        expected: list[str]) -> None:
+    """The built-in would run in silence where the author meant the plug-in: refused, naming
+    both, wherever the scenario names it (with the plug-in's params: not 'takes no params')."""
+    text = SPOILERS.read_text()
+    assert old in text
+    path = tmp_path / "spoilers.yaml"
+    path.write_text(text.replace(old, new, 1))
+    points = example_entry_points()
+    points[group] = {**points.get(group, {}), **CLASHES[group]}
+    with registered(tmp_path / "site", monkeypatch, "clash-plugins", "1.0", points,
+                    SPOILERS.parents[1] / "src"), pytest.raises(InputError) as exc:
+        load_scenario(path)
+    for part in expected:
+        assert part in str(exc.value), (part, str(exc.value))
+    assert "takes no params" not in str(exc.value)
+    assert "has no params" not in str(exc.value)
+
+
+BLOCK_STYLE = """      - name: east
+        weights: {territory: 1}
+        ideal: {territory: 1.0}
+        reservation: 0.3
+        strategy:
+          kind: stepwise
+          params:
+            patience: 3
+            step: 0
+"""
+
+
+@pytest.mark.parametrize("style", ["flow", "block", "--set"])
+def test_a_plugin_strategys_parameter_error_is_at_the_values_own_line(
+        example_plugins: None, tmp_path: Path, capsys, style: str) -> None:
+    text = SPOILERS.read_text()
+    flow = next(line for line in text.splitlines(keepends=True) if "kind: stepwise" in line)
+    path = tmp_path / "spoilers.yaml"
+    overrides = []
+    if style == "flow":
+        text = text.replace("params: {step: 0.05, patience: 3}", "params: {step: 0, patience: 3}")
+    elif style == "block":
+        text = text.replace(flow, BLOCK_STYLE)
+    else:
+        overrides = ["--set", "negotiation.session.parties.0.strategy.params.step=0"]
+    path.write_text(text)
+    lines = text.splitlines()
+    mark = "            step: 0" if style == "block" else "kind: stepwise"  # the value's line
+    line = 1 + next(i for i, x in enumerate(lines) if x.startswith(mark) or mark in x)
+    session = 1 + lines.index("  session:")
+    assert line != session
+    assert main(["validate", str(path), *overrides]) == 2
+    err = capsys.readouterr().err
+    assert f"line {line}: negotiation.session.parties.0.strategy.params.step: Input should be " \
+        "greater than 0" in err, err
+    if style == "--set":
+        assert "(set by --set)" in err
+
+
+def test_the_docs_show_the_example_packages_files_as_they_are() -> None:
+    """docs/extending.md shows the example package's files in plain fenced blocks (readable on
+    a code host), each under a comment naming the file: they must be the files as they are."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "extending.md").read_text(encoding="utf-8")
+    shown = re.findall(r"<!-- (examples/\S+) -->\n```\w+\n(.*?)```", text, re.S)
+    package = root / "examples" / "plugins"
+    files = {"examples/plugins/pyproject.toml"} | {
+        str(p.relative_to(root)) for p in (package / "src").rglob("*.py")
+        if p.name != "__init__.py"}
+    assert {path for path, _ in shown} == files
+    for path, code in shown:
+        assert code == (root / path).read_text(encoding="utf-8"), (
+            f"docs/extending.md shows {path} otherwise than it is: copy the file into its block")
+    assert "literalinclude" not in text

@@ -277,7 +277,9 @@ def plugins(sub: Subparsers) -> None:
         "plugins", help="list the installed plug-ins: strategies, protocols, events, dynamics",
         description="List what installed packages add to diplosim through entry points "
         "(docs/extending.md): each plug-in's registered name, package and version, and its "
-        "parameters with their bounds and defaults. A scenario names a plug-in by its name.")
+        "parameters with their bounds and defaults. A scenario names a plug-in by its name. "
+        "A plug-in registered under a built-in's name is listed as refused, with an error, and "
+        "the exit status is 2.")
     p.add_argument("--json", action="store_true", help="print as JSON (with each plug-in's "
                    "parameters as a JSON Schema)")
     p.set_defaults(func=lazy("diplosim.commands.plugins:plugins_command"))

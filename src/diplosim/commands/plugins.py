@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import textwrap
 from typing import Any
 
-from diplosim.plugins import GROUPS, KIND, PluginError, installed, load
+from diplosim.plugins import GROUPS, KIND, PluginError, clash, installed, load
 
 
 def describe() -> list[dict[str, Any]]:
     """Every installed plug-in: group, name, package, version, one line of doc, parameters (a
-    JSON Schema), or the problem that keeps it from loading."""
+    JSON Schema), or the problem that keeps it from loading (``refused``: True for a plug-in
+    named like a built-in, which diplosim refuses)."""
     out: list[dict[str, Any]] = []
     for info in installed():
         entry: dict[str, Any] = {**info.record(), "kind": KIND[info.group]}
+        refused = clash(info.group, info.name)
+        if refused is not None:
+            entry.update(problem=refused.message, allowed=refused.allowed, refused=True)
+            out.append(entry)
+            continue
         cls: Any
         try:
             cls, _ = load(info.group, info.name, object)
@@ -41,11 +48,19 @@ def _bounds(field: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _refusals(found: list[dict[str, Any]]) -> int:
+    """Each refused plug-in as an error on stderr; exit status 2 if there is one."""
+    refused = [e for e in found if e.get("refused")]
+    for e in refused:
+        print(f"error: {e['problem']}\n  allowed: {e['allowed']}", file=sys.stderr)
+    return 2 if refused else 0
+
+
 def plugins_command(args: argparse.Namespace) -> int:
     found = describe()
     if args.json:
         print(json.dumps(found, indent=2))
-        return 0
+        return _refusals(found)
     if not found:
         print("no plug-ins installed (entry-point groups: "
               f"{', '.join(GROUPS.values())}; docs/extending.md says how to write one)")
@@ -62,9 +77,9 @@ def plugins_command(args: argparse.Namespace) -> int:
                 print(textwrap.fill(e["summary"], 96, initial_indent="    ",
                                     subsequent_indent="    "))
             if "problem" in e:
-                print(f"    broken: {e['problem']}")
+                print(f"    {'refused' if e.get('refused') else 'broken'}: {e['problem']}")
                 continue
             for name, field in e["parameters"].get("properties", {}).items():
                 what = field.get("description", "")
                 print(f"    {name}: {what} [{_bounds(field)}]")
-    return 0
+    return _refusals(found)

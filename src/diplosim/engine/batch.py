@@ -268,7 +268,7 @@ def mission_levels_many(scenarios: Sequence[Scenario], reps: int, seeds: Sequenc
                       big.misperception0,
                       0.5 * (hawkishness[big.dyad_a] + hawkishness[big.dyad_b]), tension_rng)
     channels = Channels(big, audience_cost_weight(scenarios, reps * c.n_channels), channel_rng)
-    timeline = Timeline(big.events, big.dyad_labels, big.state_ids)
+    timeline = Timeline(big.events, big.dyad_labels, big.state_ids, compiled=c, replications=n)
     missions = np.flatnonzero(c.kinds.mission[c.channel_kind])
     watched = _tile_index(missions, c.n_channels, n)
     out = np.empty((horizon + 1, n, missions.size), dtype=np.int8)
@@ -366,9 +366,6 @@ class Batch:
                                  Streams([g[1] for g in gens], self.nch, STREAM_AHEAD))
         self.terms = Terms([v.compiled for v in self.variants], [g[3:] for g in gens], self.nd,
                            ahead=STREAM_AHEAD)
-        # the tiled events with the scenario's own names; each event logs one entry per copy,
-        # replication by replication (tile orders the events so)
-        self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps)
         self.talks: list[Talks | None] = []
         for r, v in enumerate(self.variants):
             neg = v.compiled.negotiation
@@ -379,7 +376,14 @@ class Batch:
             talks.dyad += r * self.nd
             talks.direct = talks.direct + r * self.nch
             talks.unofficial = talks.unofficial + r * self.nch
+            if v.spec.start is not None:
+                talks.calendar = (v.spec.start, v.spec.time_unit)  # the strategies' View.date
             self.talks.append(talks)
+        # the tiled events with the scenario's own names; each event logs one entry per copy,
+        # replication by replication (tile orders the events so); event plug-ins may block talks
+        self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps,
+                                 compiled=c, replications=reps,
+                                 talks=[x for x in self.talks if x is not None])
         # what every replication's talks read at the start of a step, gathered at once
         active = [(r, x) for r, x in enumerate(self.talks) if x is not None]
         self._talks = active
@@ -511,9 +515,11 @@ class Batch:
                 rep, talks = self._talks[i]
                 self.logs[rep].append(talks.break_down(t, self.tension))
                 self._refresh(i)
-        # Talks that hold a session, or that may open one (cooldown over, channel open, ripe).
+        # Talks that hold a session, or that may open one (cooldown over, channel open, ripe,
+        # not blocked by an event); a blocked session steps to its end (Talks.step).
+        blocked = self.timeline.talks_blocked[self._talks_dyad]
         able = ~self._in_force & (self._in_session | ((t >= self._cooldown) & open_direct
-                                                      & ripe))
+                                                      & ripe & ~blocked))
         able[in_force] = False  # this step's breakdowns open nothing
         for i in np.flatnonzero(able).tolist():
             rep, talks = self._talks[i]

@@ -3,25 +3,34 @@ events of installed plug-ins (:class:`diplosim.plugins.Event`).
 
 Events due at step t are applied at the start of step t, before tension and channels update, in
 the order the scenario lists them. Each applied event adds a row to the event log.
+
+An event plug-in sees one replication's arrays (:class:`~diplosim.plugins.World`: views of the
+run's or batch's arrays, the replication's block of them) and its target's indices in the
+scenario's own numbering, so it does the same in a batch as in a single run. Through the World it
+may set channel levels and ceilings (as ``set_level`` and ``set_ceiling`` do) and block or
+release a dyad's talks (:attr:`Timeline.talks_blocked`; the talks read it,
+:class:`~diplosim.engine.talks.Talks`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from diplosim.io.errors import InputError
 from diplosim.plugins import PluginInfo, Target, World
-from diplosim.scenario.compile import CompiledEvent
+from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.schema import ChannelTarget, EventType
 
 if TYPE_CHECKING:
     from diplosim.engine.channels import Channels
+    from diplosim.engine.talks import Talks
     from diplosim.engine.tension import Tension
 
 
@@ -36,17 +45,37 @@ class LogEntry:
     when: dt.date | None = None  # a scheduled event's own date, when the scenario gives one
 
 
+def _read_only[G: np.generic](a: NDArray[G]) -> NDArray[G]:
+    out = a.view()
+    out.flags.writeable = False
+    return out
+
+
 class Timeline:
-    """Events grouped by step."""
+    """Events grouped by step. ``compiled``: one replication's scenario (its numbering);
+    ``replications``: how many lie side by side in the arrays :meth:`apply` is given (a
+    batch's, whose events are tiled replication by replication); ``talks``: the talks of the
+    run or batch, which event plug-ins may block."""
 
     def __init__(self, events: tuple[CompiledEvent, ...], dyad_labels: tuple[str, ...],
-                 state_ids: tuple[str, ...]) -> None:
+                 state_ids: tuple[str, ...], *, compiled: Compiled, replications: int = 1,
+                 talks: Sequence[Talks] = ()) -> None:
         self.by_step: dict[int, list[CompiledEvent]] = defaultdict(list)
         for ev in events:
             self.by_step[ev.step].append(ev)
         self.dyad_labels = dyad_labels
         self.state_ids = state_ids
         self._targets: dict[int, str] = {}  # a channel target's text, by the target's id
+        self.replications = replications
+        self.n_states, self.n_dyads = len(compiled.state_ids), len(compiled.dyad_labels)
+        self.n_channels = compiled.n_channels
+        #: per dyad of every replication: an event plug-in blocks its talks (World.block_talks)
+        self.talks_blocked = np.zeros(self.n_dyads * replications, dtype=bool)
+        self.talks = {x.dyad: x for x in talks}  # by the dyad's index in the arrays
+        self._channel_dyad = _read_only(compiled.channel_dyad.astype(np.int64))
+        self._state_dyads = [_read_only(np.flatnonzero(
+            (compiled.dyad_a == s) | (compiled.dyad_b == s)).astype(np.int64))
+            for s in range(self.n_states)]
 
     def _channel_target(self, target: ChannelTarget) -> str:
         """The log's text for a channel event's target (the same for every replication and
@@ -60,11 +89,14 @@ class Timeline:
     def apply(self, step: int, tension: Tension, channels: Channels,
               hawkishness: np.ndarray, audience_cost: np.ndarray) -> list[LogEntry]:
         log: list[LogEntry] = []
-        for ev in self.by_step.get(step, ()):
+        due = self.by_step.get(step, ())
+        per = max(len(due) // self.replications, 1)  # each replication's events, in turn
+        for k, ev in enumerate(due):
             s = ev.spec
             before = channels.level[ev.channels].copy()
             target = ""
             detail = ""
+            moved: int | None = None  # channels an event plug-in moved, of its replication's
             match s.type:
                 case EventType.SHOCK:
                     assert s.magnitude is not None
@@ -105,29 +137,65 @@ class Timeline:
                     target = self.state_ids[ev.state]
                     detail = ", ".join(changes) or "new government"
                 case _:  # an event plug-in (diplosim.plugins.Event)
-                    target, detail = self._plugin(ev, tension, channels, hawkishness,
-                                                  audience_cost)
+                    target, detail, moved = self._plugin(ev, k // per, tension, channels,
+                                                         hawkishness, audience_cost)
             if s.channels is not None:
                 target = self._channel_target(s.channels)
-            affected = int(np.count_nonzero(channels.level[ev.channels] != before))
+            affected = (int(np.count_nonzero(channels.level[ev.channels] != before))
+                        if moved is None else moved)
             when = s.at if isinstance(s.at, dt.date) else None
             log.append(LogEntry(step, str(s.type), s.label, target, affected, detail, when))
         return log
 
-    def _plugin(self, ev: CompiledEvent, tension: Tension, channels: Channels,
-                hawkishness: np.ndarray, audience_cost: np.ndarray) -> tuple[str, str]:
-        """Apply an event plug-in to its replication; the engine's values stay in [0, 1]."""
+    def _plugin(self, ev: CompiledEvent, r: int, tension: Tension, channels: Channels,
+                hawkishness: np.ndarray, audience_cost: np.ndarray) -> tuple[str, str, int]:
+        """Apply an event plug-in to replication ``r``: its World is the replication's block of
+        every array, its Target in the scenario's own numbering; the engine's values stay in
+        [0, 1]. The label, the detail, and how many of the replication's channels it moved."""
         assert ev.plugin is not None
-        world = World(tension.tension, tension.misperception, hawkishness, audience_cost,
-                      channels.level.copy())
+        ns, nd, nch = self.n_states, self.n_dyads, self.n_channels
+        states, dyads = slice(r * ns, (r + 1) * ns), slice(r * nd, (r + 1) * nd)
+        own = slice(r * nch, (r + 1) * nch)
+        before = channels.level[own].copy()
+        world = World(tension.tension[dyads], tension.misperception[dyads], hawkishness[states],
+                      audience_cost[states], _read_only(channels.level[own]),
+                      _read_only(channels.ceiling[own]), self._channel_dyad,
+                      _read_only(self.talks_blocked[dyads]), _Actions(self, channels, r))
+        state = ev.state - r * ns if ev.state >= 0 else -1
+        dyad = ev.dyad - r * nd if ev.dyad >= 0 else -1
         label = (self.state_ids[ev.state] if ev.state >= 0
                  else self.dyad_labels[ev.dyad] if ev.dyad >= 0 else "")
-        target = Target(ev.state, ev.dyad, ev.channels, label)
+        reach = (np.array([dyad], dtype=np.int64) if dyad >= 0  # Target.dyads
+                 else self._state_dyads[state] if state >= 0 else np.zeros(0, dtype=np.int64))
+        target = Target(state, dyad, ev.channels - r * nch, label, reach)
         plugin = ev.plugin
         detail = run_plugin(plugin.info, lambda: plugin.event.apply(world, target, plugin.values))
         for values in (tension.tension, tension.misperception, hawkishness, audience_cost):
             np.clip(values, 0.0, 1.0, out=values)
-        return label, str(detail)
+        return label, str(detail), int(np.count_nonzero(channels.level[own] != before))
+
+
+class _Actions:
+    """The engine's side of an event plug-in's :class:`~diplosim.plugins.World` methods, for
+    replication ``r`` (indices arrive in the scenario's numbering, checked)."""
+
+    def __init__(self, timeline: Timeline, channels: Channels, r: int) -> None:
+        self.timeline, self.channels = timeline, channels
+        self.first_channel = r * timeline.n_channels
+        self.first_dyad = r * timeline.n_dyads
+
+    def set_level(self, channels: NDArray[np.int64], level: int) -> None:
+        self.channels.set_level(channels + self.first_channel, level)
+
+    def set_ceiling(self, channels: NDArray[np.int64], level: int) -> None:
+        self.channels.set_ceiling(channels + self.first_channel, level)
+
+    def block_talks(self, dyads: NDArray[np.int64], blocked: bool) -> None:
+        for d in (dyads + self.first_dyad).tolist():
+            self.timeline.talks_blocked[d] = blocked
+            talks = self.timeline.talks.get(d)
+            if talks is not None:
+                talks.blocked = blocked
 
 
 _CHANNELS_OR_SHOCK = frozenset(

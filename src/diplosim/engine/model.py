@@ -68,7 +68,10 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.network = Connectivity(c, spec.metrics.min_access)
         self.talks = (Talks(c.negotiation, c, spec.metrics.min_access, talks_rng)
                       if c.negotiation is not None else None)
-        self.timeline = Timeline(c.events, c.dyad_labels, c.state_ids)
+        if self.talks is not None and spec.start is not None:
+            self.talks.calendar = (spec.start, spec.time_unit)  # the strategies' View.date
+        self.timeline = Timeline(c.events, c.dyad_labels, c.state_ids, compiled=c,
+                                 talks=[self.talks] if self.talks is not None else [])
         self.recorder = Recorder(spec.steps, self.n_dyads, c.tracked_dyads.size,
                                  len(c.kinds.names))
         self.governments = [Government(self, c, i) for i in range(len(c.state_ids))]

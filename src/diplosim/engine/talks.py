@@ -7,6 +7,10 @@ Rules (docs/model.md, section 3.5):
   (its kind's ``mandate``, widened by dated events: the caller passes the levels as the talks
   read them, :meth:`~diplosim.engine.channels.Channels.talk_levels`): an embassy, a hotline or
   a back-channel. If all close, running talks are interrupted.
+- **Blocked** (by an event plug-in, :meth:`diplosim.plugins.World.block_talks`): while the
+  dyad's talks are blocked none open, and talks under way end in the step the block begins,
+  outcome ``blocked``, as interrupted ones do (failure shock, cooldown); an agreement in force
+  is not touched. Released, they open again by the rules here.
 - **Ripeness** (Zartman 2000): a mutually hurting stalemate — tension >= ``hurting`` over the last
   ``window`` steps, varying by at most ``band`` — and a perceived way out — the governments'
   misperception <= ``way_out``. With rates per year the window is read in calendar time: its
@@ -32,6 +36,7 @@ Rules (docs/model.md, section 3.5):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections import deque
@@ -44,7 +49,9 @@ from numpy.typing import NDArray
 from diplosim.engine.events import LogEntry
 from diplosim.engine.tension import Tension
 from diplosim.negotiation import Party, Session, open_session
+from diplosim.negotiation.context import Situation
 from diplosim.scenario.compile import Compiled, CompiledNegotiation
+from diplosim.scenario.dates import date_of
 from diplosim.scenario.rates import hazard, relaxation, rounds_in_step
 
 TALKS_COLUMNS = [
@@ -101,6 +108,11 @@ def ripe_window(r: Thresholds, level: Any, change: Any, misperception: Any) -> A
 
 class Talks:
     """Negotiation between the governments of one dyad, run over the model's steps."""
+
+    #: True while an event blocks the dyad's talks (the timeline sets it: events.Timeline)
+    blocked: bool = False
+    #: the scenario's calendar (start, time_unit), for the strategies' View.date; None: none
+    calendar: tuple[dt.date, str] | None = None
 
     def __init__(self, neg: CompiledNegotiation, c: Compiled, min_access: float,
                  rng: np.random.Generator) -> None:
@@ -177,7 +189,8 @@ class Talks:
         """True if a step at ``t`` would only extend the tension history: no session, no
         agreement in force, and talks cannot open (cooldown, no channel or not ripe)."""
         return (self.session is None and self.in_force is None
-                and not (t >= self.cooldown_until and now.channel_open and now.ripe))
+                and not (t >= self.cooldown_until and now.channel_open and now.ripe
+                         and not self.blocked))
 
     # -- one step ------------------------------------------------------------------------
     def now(self, tension: Tension, levels: NDArray[np.int64]) -> Now:
@@ -201,13 +214,15 @@ class Talks:
             if self.rng.random() < self.hazard_at(now.unofficial_open_share):
                 log.append(self.break_down(t, tension))
         elif self.session is not None:
-            if not channel_open:
+            if self.blocked:
+                log += self._finish(t, tension, "blocked")
+            elif not channel_open:
                 log += self._finish(t, tension, "interrupted")
             elif self.stages_left:
                 log += self._advance(t)
             else:
                 log += self._play(t, tension)
-        elif t >= self.cooldown_until and channel_open and now.ripe:
+        elif t >= self.cooldown_until and channel_open and now.ripe and not self.blocked:
             log.append(self._open(t, tension_now, m))
             if self.dynamics.calendar and not self.stages_left:  # this step's rounds are played
                 log += self._play(t, tension)
@@ -239,6 +254,8 @@ class Talks:
     def _play(self, t: int, tension: Tension) -> list[LogEntry]:
         """The rounds of step ``t``; the talks' end if the session ends."""
         assert self.session is not None
+        when = None if self.calendar is None else date_of(t - 1, *self.calendar)
+        self.session.situation = Situation(t, when, float(tension.tension[self.dyad]))
         for _ in range(self.rounds(t)):
             self.session.step()
             if self.session.done:

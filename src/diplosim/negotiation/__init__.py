@@ -22,7 +22,7 @@ Every protocol is also a steppable object (``AlternatingOffers(...).step()``, ``
 runs one. See ``docs/negotiation.md``.
 """
 
-from diplosim.negotiation.context import Offer, ProtocolKind, Setting, View
+from diplosim.negotiation.context import Offer, ProtocolKind, Setting, Situation, View
 from diplosim.negotiation.issues import Issue, IssueKind, OutcomeSpace
 from diplosim.negotiation.measures import (
     BargainingSolution,
@@ -94,6 +94,7 @@ __all__ = [
     "SessionSpec",
     "Setting",
     "SingleText",
+    "Situation",
     "StackedAlternatingOffers",
     "Strategy",
     "TimeDependent",

@@ -7,10 +7,12 @@ finite deal set with its utility matrix, so choosing an offer is a vectorised Nu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +112,8 @@ class Setting:
         return np.asarray(self.deal_utilities[rows].max(axis=0))
 
     def best_utility(self, party: int) -> float:
+        """``party``'s best utility over the individually rational deals (over all deals if
+        none is): where a conceding strategy starts (``view.setting.best_utility(view.me)``)."""
         return float(self.best_utilities[party])
 
     def pick(self, party: int, target: float) -> FloatArray:
@@ -157,24 +161,64 @@ class Offer:
     seen: int = 0
 
 
+class Situation(NamedTuple):
+    """Where a session stands in a scenario's run, as its talks set it before each step's
+    rounds (:attr:`Session.situation <diplosim.negotiation.protocols.Session.situation>`); all
+    None for a session outside a scenario (a session file)."""
+
+    step: int | None = None  # View.step
+    date: dt.date | None = None  # View.date
+    tension: float | None = None  # View.tension
+
+
 @dataclass(frozen=True, eq=False)
 class View:
-    """What party ``me`` knows when it acts: the setting, the round and all offers so far."""
+    """What party ``me`` knows when it acts: the setting, the round and all offers so far, and,
+    in a scenario's talks, where the run stands (the talks' :class:`Situation`).
+
+    - ``setting``: protocol, outcome space, every party's utility, the deadline (in rounds) and
+      the finite deal set with its utility matrix (:class:`Setting`). In a scenario's talks a
+      party's utility carries its reservation as the talks hardened it at their opening
+      (docs/model.md 3.5: power and misperception), so :attr:`reservation` is the value it
+      holds out for.
+    - ``me``: the party's index into the setting's parties (``setting.utilities[me]``, the
+      order of the session's ``parties``).
+    - ``round``: the protocol's round being played, 0 first. In a scenario's talks one step
+      plays that step's rounds (``rounds_per_step``, or ``rounds_per_year`` spread over the
+      steps).
+    - ``offers``: every offer put on the table so far, oldest first, the mediator's
+      (``party`` -1) too; :meth:`own_offers` and :meth:`others_offers` select.
+    - ``step``: the scenario's step whose rounds are played (1, 2, ...).
+    - ``date``: the first day of that step's period (a ``datetime.date``), in a scenario with a
+      ``start``; the tables' ``date`` of the step.
+    - ``tension``: the dyad's tension T in that step, after the step's update (what the talks
+      read: ripeness, the channels of the step), before the talks' own outcome moves it.
+
+    ``step``, ``date`` and ``tension`` are None in a session outside a scenario (a session
+    file), and ``date`` in a scenario without ``start``.
+    """
 
     setting: Setting
     me: int
     round: int
     offers: Sequence[Offer]
+    step: int | None = None
+    date: dt.date | None = None
+    tension: float | None = None
 
     @property
     def reservation(self) -> float:
+        """The party's utility of no agreement (in a scenario's talks, as hardened)."""
         return float(self.setting.reservations[self.me])
 
     def utility(self, deal: FloatArray) -> float:
+        """The party's utility of ``deal`` (a deal vector of the outcome space)."""
         return self.setting.utility_of(deal)[self.me]
 
     def own_offers(self) -> list[Offer]:
+        """The offers this party made so far, oldest first."""
         return [o for o in self.offers if o.party == self.me]
 
     def others_offers(self) -> list[Offer]:
+        """The offers the other parties made so far, oldest first (not the mediator's)."""
         return [o for o in self.offers if o.party != self.me and o.party >= 0]

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from diplosim.negotiation.context import Offer, ProtocolKind, Setting, View
+from diplosim.negotiation.context import Offer, ProtocolKind, Setting, Situation, View
 from diplosim.negotiation.issues import FloatArray, IssueKind, OutcomeSpace
 from diplosim.negotiation.measures import TOL, distance, distance_to_pareto, social_welfare
 from diplosim.negotiation.strategies import Strategy
@@ -50,6 +50,9 @@ class Session(ABC):
     min_parties: ClassVar[int] = 2
     max_parties: ClassVar[int | None] = None
     Parameters: ClassVar[type[Parameters]] = Parameters  # a plug-in's (none: protocols take none)
+    #: Where the session stands in a scenario's run (the talks set it before each step's
+    #: rounds; the strategies read it in their View); all None outside a scenario.
+    situation: Situation = Situation()
 
     def __init__(
         self,
@@ -155,7 +158,7 @@ class Session(ABC):
         """Play round ``self.round``; call :meth:`_agree` or :meth:`_end` to finish."""
 
     def _view(self, i: int) -> View:
-        return View(self.setting, i, self.round, self.offers)
+        return View(self.setting, i, self.round, self.offers, *self.situation)
 
     def _log(
         self, party: int, action: Action, deal: FloatArray | None = None, note: str = ""

@@ -43,7 +43,7 @@ from diplosim.negotiation.strategies import (
 )
 from diplosim.negotiation.trace import NegotiationResult
 from diplosim.negotiation.utilities import LinearAdditiveUtility
-from diplosim.plugins import PluginError, PluginInfo, load
+from diplosim.plugins import PluginError, PluginInfo, clash, load
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Value = str | int | float
@@ -331,9 +331,14 @@ def _plugin_strategy(doc: Document, path: str, spec: StrategySpec, protocol: Pro
     try:
         values = cls.Parameters.model_validate(spec.params or {})
     except pydantic.ValidationError as exc:
-        raise InputError([replace(p, path=f"{path}.params.{p.path}".rstrip("."),
-                                  line=p.line or doc.line_of(f"{path}.params"))
-                          for p in problems_from(exc, doc, cls.Parameters, spec.params or {})],
+        # each problem at its value's own line: the params' lines, relative to params
+        prefix = f"{path}.params"
+        lines = {k[len(prefix) + 1:]: v for k, v in doc.lines.items()
+                 if k.startswith(prefix + ".")}
+        lines[""] = doc.line_of(prefix) or 1
+        sub = Document(spec.params or {}, doc.source, lines)
+        raise InputError([replace(p, path=f"{prefix}.{p.path}".rstrip("."))
+                          for p in problems_from(exc, sub, cls.Parameters, spec.params or {})],
                          source=doc.source) from None
     if protocol not in cls.supports:
         raise _fail(doc, f"{path}.kind", f"strategy {spec.kind!r} cannot play {protocol}",
@@ -354,6 +359,10 @@ def _strategy(doc: Document, i: int, spec: StrategySpec, protocol: ProtocolKind,
     path = f"parties.{i}.strategy"
     if spec.kind not in STRATEGY_KINDS:
         return _plugin_strategy(doc, path, spec, protocol, plugins)
+    refused = clash("strategies", spec.kind)  # a plug-in named like this built-in is refused
+    if refused is not None:
+        raise _fail(doc, f"{path}.kind", refused.message, value=spec.kind,
+                    allowed=refused.allowed)
     if spec.params is not None:
         raise _fail(doc, f"{path}.params", f"strategy {spec.kind!r} takes no params (they are "
                     "for strategy plug-ins)", allowed="e and k for the time-dependent family")
@@ -396,6 +405,10 @@ def _strategy(doc: Document, i: int, spec: StrategySpec, protocol: ProtocolKind,
 def _protocol(doc: Document, spec: SessionSpec, plugins: list[PluginInfo]) -> type[Session]:
     """The session's protocol class: built in, or an installed plug-in's."""
     if isinstance(spec.protocol, ProtocolKind):
+        refused = clash("protocols", spec.protocol.value)  # a plug-in named like it: refused
+        if refused is not None:
+            raise _fail(doc, "protocol", refused.message, value=spec.protocol.value,
+                        allowed=refused.allowed)
         return BUILTIN_PROTOCOLS[spec.protocol]
     try:
         cls, info = load("protocols", spec.protocol, Session,  # type: ignore[type-abstract]

@@ -67,7 +67,8 @@ def _accept_next(view: View, strategy: Strategy, offer: FloatArray) -> bool:
     u = view.utility(offer)
     if u < view.reservation - TOL:
         return False
-    later = View(view.setting, view.me, view.round + 1, view.offers)
+    later = View(view.setting, view.me, view.round + 1, view.offers, view.step, view.date,
+                 view.tension)
     mine = strategy.propose(later, np.random.default_rng(0))
     return u >= view.utility(mine) - TOL
 

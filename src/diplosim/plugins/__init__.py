@@ -9,6 +9,7 @@ This package sits just above :mod:`diplosim.io` and imports nothing else of dipl
 """
 
 from diplosim.plugins.interfaces import (
+    Actions,
     Draws,
     DyadState,
     Dynamics,
@@ -22,10 +23,12 @@ from diplosim.plugins.interfaces import (
     unit_of,
 )
 from diplosim.plugins.registry import (
+    BUILTIN,
     GROUPS,
     KIND,
     PluginError,
     PluginInfo,
+    clash,
     installed,
     load,
     names,
@@ -33,8 +36,10 @@ from diplosim.plugins.registry import (
 )
 
 __all__ = [
+    "BUILTIN",
     "GROUPS",
     "KIND",
+    "Actions",
     "Draws",
     "DyadState",
     "Dynamics",
@@ -47,6 +52,7 @@ __all__ = [
     "Target",
     "Values",
     "World",
+    "clash",
     "installed",
     "load",
     "names",

@@ -7,7 +7,8 @@
   are (``1 - exp(-r Δt)``, ``1 - (1 - p)^Δt``).
 - :class:`Dynamics` — a term in the tension or misperception update, computed on the batch's
   arrays: every array it reads has the replications as its first axis.
-- :class:`Event` — a dated change the engine applies to one replication's states or dyads.
+- :class:`Event` — a dated change the engine applies to one replication's states, dyads,
+  channels and talks (:class:`World`).
 - Negotiation strategies and protocols subclass the public base classes
   :class:`diplosim.negotiation.Strategy` and :class:`diplosim.negotiation.Session`.
 """
@@ -15,7 +16,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 import numpy as np
@@ -124,36 +125,117 @@ class Dynamics(ABC):  # noqa: B024 (both terms are optional: a term may give eit
         return None
 
 
+class Actions(Protocol):
+    """What the engine does when an event asks its :class:`World` (the engine implements it;
+    a plug-in calls the World's methods, which check their arguments first). Indices are the
+    replication's own, as the World's."""
+
+    def set_level(self, channels: IntArray, level: int) -> None: ...
+
+    def set_ceiling(self, channels: IntArray, level: int) -> None: ...
+
+    def block_talks(self, dyads: IntArray, blocked: bool) -> None: ...
+
+
+def _indices(what: str, given: Any, size: int) -> IntArray:
+    """``given`` (an index or indices) as an int64 array, each in ``[0, size)``."""
+    idx = np.atleast_1d(np.asarray(given))
+    if idx.ndim != 1 or not (idx.size == 0 or np.issubdtype(idx.dtype, np.integer)):
+        raise ValueError(f"{what} must be integer indices, got {given!r}")
+    bad = idx[(idx < 0) | (idx >= size)]
+    if bad.size:
+        raise ValueError(f"no {what} {int(bad[0])}: the scenario has {size} {what}s (0 to "
+                         f"{size - 1})")
+    return idx.astype(np.int64)
+
+
+def _level(level: Any) -> int:
+    if isinstance(level, bool) or not isinstance(level, int | np.integer) or level < 0:
+        raise ValueError(f"a channel level is a whole number >= 0, got {level!r}")
+    return int(level)
+
+
 @dataclass(frozen=True)
 class World:
-    """What an event may change, as the engine's arrays (a batch's: every replication's
-    states, dyads and channels side by side; the event's :class:`Target` holds this
-    replication's indices). ``tension``, ``misperception``, ``hawkishness`` and
-    ``audience_cost`` may be written in place (the engine clips them to [0, 1] afterwards);
-    ``channel_level`` is a read-only copy (channels move by the built-in channel events)."""
+    """What an event sees and may change: one replication's states, dyads and channels (the
+    same in a single run and in a batch, where each replication gets its own; indices are the
+    scenario's own, as the event's :class:`Target` holds them).
+
+    Per dyad (in the scenario's order of pairs of states, :attr:`Target.dyad`): ``tension`` T
+    and ``misperception`` m, the governments' (the participants' misperception of the tracks
+    is not an event's to change), written in place; ``talks_blocked``, read-only. Per state
+    (the order of ``states:``): ``hawkishness`` H and ``audience_cost``, written in place. The
+    engine clips the written values to [0, 1] afterwards and recomputes what depends on them
+    (the dyads' mean hawkishness, the channels' audience-cost shift). Per channel (the order
+    of the compiled channels, :attr:`Target.channels`): ``channel_level``, ``channel_ceiling``
+    and ``channel_dyad`` (the channel's dyad), read-only: channels move through
+    :meth:`set_level` and :meth:`set_ceiling`, the talks through :meth:`block_talks` and
+    :meth:`release_talks`.
+    """
 
     tension: FloatArray  # per dyad
     misperception: FloatArray  # per dyad, the governments'
     hawkishness: FloatArray  # per state
     audience_cost: FloatArray  # per state
-    channel_level: IntArray  # per channel
+    channel_level: IntArray  # per channel, read-only (set_level, set_ceiling)
+    channel_ceiling: IntArray  # per channel, read-only (set_ceiling)
+    channel_dyad: IntArray  # per channel: its dyad, read-only
+    talks_blocked: BoolArray  # per dyad: an event blocks its talks, read-only (block_talks)
+    actions: Actions = field(repr=False)  # the engine's side of the methods below
+
+    def set_level(self, channels: Any, level: int) -> None:
+        """Set ``channels`` (indices) to ``level``, capped by each one's ceiling and the top of
+        its ladder, as the built-in ``set_level`` event does."""
+        self.actions.set_level(_indices("channel", channels, self.channel_level.size),
+                               _level(level))
+
+    def set_ceiling(self, channels: Any, level: int) -> None:
+        """Set the ceiling of ``channels`` to ``level`` (capped by the top of the ladder); a
+        channel above it falls to it at once, as the built-in ``set_ceiling`` event does. A
+        ceiling of 0 closes a channel until a later event raises it."""
+        self.actions.set_ceiling(_indices("channel", channels, self.channel_level.size),
+                                 _level(level))
+
+    def block_talks(self, dyads: Any) -> None:
+        """Block the Track 1 talks of ``dyads`` (indices) from this step on, until
+        :meth:`release_talks`: talks under way are interrupted in this step's talks (outcome
+        ``blocked``: the failure shock and the cooldown, as when every direct channel closes),
+        and none open while blocked. An agreement in force stays in force (its breakdown hazard
+        runs as before). A dyad without talks is marked blocked, with no other effect."""
+        self.actions.block_talks(_indices("dyad", dyads, self.tension.size), True)
+
+    def release_talks(self, dyads: Any) -> None:
+        """Lift the block of ``dyads``' talks: from this step on they open by the usual rule
+        (cooldown over, a direct channel open, ripe)."""
+        self.actions.block_talks(_indices("dyad", dyads, self.tension.size), False)
 
 
 @dataclass(frozen=True)
 class Target:
-    """What the event names, as indices into the :class:`World`'s arrays (-1: not given)."""
+    """What the event names, as indices into the :class:`World`'s arrays (-1: not given):
+    ``state`` (``state:``), ``dyad`` (``dyad:``), ``channels`` (the channels ``channels:``
+    selects; empty when not given) and ``dyads``: the dyad when ``dyad:`` is given, else every
+    dyad of the state (the pairs it belongs to) when ``state:`` is, else none."""
 
     state: int
     dyad: int
     channels: IntArray
     label: str  # the state's id or the dyad's label, for the event log
+    dyads: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Event(ABC):
     """A dated change. The scenario lists it under ``events:`` with ``type:`` its registered
     name, the target fields it needs (:attr:`needs`: ``state``, ``dyad`` and/or ``channels``)
     and its own parameters under ``params:``. It is applied at the start of its step, in the
-    scenario's order, once per replication, and draws no random numbers."""
+    scenario's order, once per replication, and draws no random numbers.
+
+    One instance serves every replication: the engine makes it (``cls()``, no arguments) once,
+    when the scenario is compiled, and calls :meth:`apply` on that instance for each
+    replication that runs the compiled scenario, in turn — every replication of a single run
+    or of a batch, and of every batch a run is split into. Keep nothing on ``self`` between
+    calls: what ``apply`` does must depend only on its arguments, or a replication's result
+    would depend on the others (and a batch would differ from its single runs)."""
 
     Parameters: ClassVar[type[Parameters]] = Parameters
     needs: ClassVar[tuple[Literal["state", "dyad", "channels"], ...]] = ()

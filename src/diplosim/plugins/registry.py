@@ -10,7 +10,10 @@ A scenario (or a negotiation session) names the plug-in by its registered name (
 Nothing else runs: a file never imports code by a path of its own. This module is the only place
 that loads plug-in code; the engine, the scenario layer and the negotiation layer ask it by group
 and name. Problems (not installed, registered twice, broken) raise :class:`PluginError`, which
-the caller turns into a located input error (file, line, field path).
+the caller turns into a located input error (file, line, field path). A plug-in may not take
+the name of a built-in (:data:`BUILTIN`): it is refused wherever it is found or named
+(:func:`clash`), so a scenario never runs the built-in in silence where its author meant the
+plug-in.
 """
 
 from __future__ import annotations
@@ -36,6 +39,19 @@ KIND: dict[str, str] = {
     "protocols": "negotiation protocol",
     "events": "event type",
     "dynamics": "dynamics term",
+}
+
+#: The names diplosim builds in, by group (the strategies, protocols and event types a scenario
+#: names without a plug-in; tests/test_plugins.py checks them against the built-ins themselves).
+#: A plug-in registered under one of them is refused.
+BUILTIN: dict[str, tuple[str, ...]] = {
+    "strategies": ("time_dependent", "boulware", "linear", "conceder", "tit_for_tat", "zeuthen",
+                   "rubinstein"),
+    "protocols": ("alternating_offers", "monotonic_concession", "single_text",
+                  "stacked_alternating_offers"),
+    "events": ("shock", "set_level", "downgrade", "set_ceiling", "change_government",
+               "widen_mandate", "political_change"),
+    "dynamics": (),
 }
 
 
@@ -132,6 +148,21 @@ def _distribution(requirement: str) -> bool:
     return True
 
 
+def clash(group: str, name: str) -> PluginError | None:
+    """The error refusing the plug-ins registered under ``name`` when it is the name of a
+    built-in of ``group`` (:data:`BUILTIN`), naming both; None when there is no such plug-in."""
+    eps = _registered(group).get(name)
+    if name not in BUILTIN[group] or not eps:
+        return None
+    owners = ", ".join(_info(group, ep).label for ep in eps)
+    packages = " ".join(sorted({_info(group, ep).package or "?" for ep in eps}))
+    return PluginError(
+        f"the built-in {KIND[group]} {name!r} and the {owners} have one name: a plug-in may not "
+        "take a built-in's name, so diplosim refuses the plug-in",
+        f"the plug-in under another name (the name of its entry point in the group "
+        f"{GROUPS[group]}, its package's pyproject.toml), or pip uninstall {packages}")
+
+
 def load[T](group: str, name: str, base: type[T], requires: Sequence[str] = (),
             builtin: Sequence[str] = ()) -> tuple[type[T], PluginInfo]:
     """The class registered as ``name`` in ``group``, checked to be a subclass of ``base`` with
@@ -140,6 +171,9 @@ def load[T](group: str, name: str, base: type[T], requires: Sequence[str] = (),
     eps = _registered(group).get(name)
     if not eps:
         raise _not_installed(group, name, requires, builtin)
+    refused = clash(group, name)
+    if refused is not None:
+        raise refused
     if len(eps) > 1:
         owners = ", ".join(_info(group, ep).label for ep in eps)
         raise PluginError(f"{len(eps)} installed packages register the {KIND[group]} "

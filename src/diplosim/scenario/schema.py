@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from diplosim.negotiation.session import SessionSpec, Value
+from diplosim.plugins import clash
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -341,6 +342,9 @@ class EventSpec(Strict):
             if self.kind is not None:
                 raise ValueError("kind sizes a shock; other events have none")
             return self  # an event plug-in: its fields are checked against it when compiled
+        refused = clash("events", self.type.value)  # a plug-in named like this built-in
+        if refused is not None:
+            raise ValueError(f"{refused.message} (allowed: {refused.allowed})")
         if self.params is not None:
             raise ValueError(f"a {self.type.value} event has no params (they are for event "
                              "plug-ins)")
