@@ -91,10 +91,10 @@ def test_the_shipped_sets_hold_the_same_values_by_kind() -> None:
 
     pooled, calibrated = parameter_set("pooled"), parameter_set("calibrated")
     for section in ("channels", "actors", "states", "start", "talks", "structure", "politics",
-                    "stages"):
+                    "stages", "red_lines"):
         assert calibrated[section] == pooled[section], section
     assert pooled["structure"] == {"mandates": False, "political_changes": False,
-                                   "staged": False}
+                                   "staged": False, "red_lines": False}
 
 
 @pytest.mark.parametrize(("values", "n_open", "expected"), [

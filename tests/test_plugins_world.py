@@ -1,5 +1,5 @@
 """Event plug-ins acting on channels and talks (diplosim.plugins.World), and what a strategy
-plug-in reads of the run (diplosim.negotiation.View): the example package's ``red_line`` blocks
+plug-in reads of the run (diplosim.negotiation.View): the example package's ``refuse_talks`` blocks
 a dyad's talks until it is lifted, in single runs and batches alike; an event's channel levels
 and ceilings move as the built-in events move them; a state's event reaches the state's dyads;
 a strategy sees the step, the date and the dyad's tension."""
@@ -26,8 +26,8 @@ NEW_LEADER = ('  - {at: 2002-01-01, type: new_leader, state: east, label: "new l
               'east", params: {shift: -0.3}}\n')
 DRAWN, LIFTED = 4, 37  # the red line's steps (April 2001, January 2004)
 RED_LINE = (f"{NEW_LEADER}"
-            "  - {at: 2001-04-01, type: red_line, state: west, params: {tension: 0.05}}\n"
-            "  - {at: 2004-01-01, type: red_line, state: west, params: {lift: true}}\n")
+            "  - {at: 2001-04-01, type: refuse_talks, state: west, params: {tension: 0.05}}\n"
+            "  - {at: 2004-01-01, type: refuse_talks, state: west, params: {lift: true}}\n")
 
 
 def spoilers_with(events: str) -> str:
@@ -36,7 +36,7 @@ def spoilers_with(events: str) -> str:
     return text.replace(NEW_LEADER, events)
 
 
-def test_a_red_line_blocks_the_talks_until_it_is_lifted_in_every_replication(
+def test_a_refusal_blocks_the_talks_until_it_is_lifted_in_every_replication(
         example_plugins: None) -> None:
     seeds = replication_seeds(11, 6)
     free = scenario_from_text(spoilers_with(NEW_LEADER), "spoilers.yaml")
@@ -44,30 +44,30 @@ def test_a_red_line_blocks_the_talks_until_it_is_lifted_in_every_replication(
     # without the red line, talks agree inside its window
     agreed_free = [simulate(free, rng=s).talks.query("agreed") for s in seeds]
     assert all(t["ended"].isin(window).any() for t in agreed_free)
-    blocked = scenario_from_text(spoilers_with(RED_LINE), "red_line.yaml")
-    assert [p["name"] for p in blocked.plugins] == ["spoilers", "new_leader", "red_line",
+    blocked = scenario_from_text(spoilers_with(RED_LINE), "refuse_talks.yaml")
+    assert [p["name"] for p in blocked.plugins] == ["spoilers", "new_leader", "refuse_talks",
                                                     "stepwise"]
     # a batch of the six replications: each equals its single run, table by table
-    tables = replications_equal_single_runs(blocked, seeds, "red_line")
+    tables = replications_equal_single_runs(blocked, seeds, "refuse_talks")
     for r, got in enumerate(tables):
         talks = got.talks
         assert not talks["opened"].isin(window).any(), (r, talks)
         assert not talks.query("agreed")["ended"].isin(window).any(), (r, talks)
         assert (talks.query("agreed")["ended"] >= LIFTED).any(), (r, talks)  # after release
-        log = got.events.query("type == 'red_line'")
+        log = got.events.query("type == 'refuse_talks'")
         assert log["step"].tolist() == [DRAWN, LIFTED]
         assert log["target"].tolist() == ["west", "west"]
         assert log["detail"].iloc[0] == "red line drawn: talks blocked (1 dyad(s)), tension +0.05"
 
 
-def test_talks_under_way_when_the_red_line_is_drawn_end_blocked(example_plugins: None) -> None:
+def test_talks_under_way_when_talks_are_refused_end_blocked(example_plugins: None) -> None:
     seeds = replication_seeds(11, 4)
     free = scenario_from_text(spoilers_with(NEW_LEADER), "spoilers.yaml")
     first = simulate(free, rng=seeds[0]).talks.iloc[0]
     at = int(first["opened"]) + 2  # the talks are under way then in this replication
     assert at < first["ended"]
-    text = spoilers_with(NEW_LEADER + f"  - {{at: {at}, type: red_line, state: east}}\n")
-    never_lifted = scenario_from_text(text, "red_line.yaml")
+    text = spoilers_with(NEW_LEADER + f"  - {{at: {at}, type: refuse_talks, state: east}}\n")
+    never_lifted = scenario_from_text(text, "refuse_talks.yaml")
     tables = replications_equal_single_runs(never_lifted, seeds, "blocked")
     talks = tables[0].talks
     assert len(talks) == 1  # none open again while blocked

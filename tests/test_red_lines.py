@@ -1,6 +1,6 @@
 """Red lines, ratification and matters in case files (docs/validity.md, "Talks that can fail";
-docs/scenarios.md, "Red lines"): checked with their lines, facts only when sourced, and — until
-structure 5 is in the engine — read by no structure: a file with them runs exactly as without."""
+docs/scenarios.md, "Red lines"): checked with their lines, facts only when sourced, and read by
+no structure but red lines (win_sets): without it a file with them runs exactly as without."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def test_a_file_with_red_lines_runs_exactly_as_without() -> None:
     a = simulate_many(plain, [1, 2, 3])
     b = simulate_many(lined, [1, 2, 3])
     for x, y in zip(a, b, strict=True):
-        pd.testing.assert_frame_equal(x.events, y.events)
+        logged = y.events[y.events["type"] != "red_line"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(x.events, logged)  # the red line is logged, read by none
         pd.testing.assert_frame_equal(x.talks, y.talks)
 
 
@@ -127,12 +128,27 @@ def test_red_line_fields_belong_to_red_line_events() -> None:
     assert any(p.startswith("events.0") for p in _problems(data))
 
 
-def test_structure_five_is_refused_until_it_is_built(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_set_that_switches_red_lines_on_gives_the_talks_its_sizes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = yaml.safe_load((shared.SETS / "calibrated.yaml").read_text())
-    data["structure"]["red_lines"] = True
+    data["structure"].update(mandates=True, red_lines=True)
     (tmp_path / "five.yaml").write_text(yaml.safe_dump(data))
+    no_sizes = {k: v for k, v in data.items() if k != "red_lines"}
+    (tmp_path / "nosizes.yaml").write_text(yaml.safe_dump(no_sizes))
+    bad = {**data, "red_lines": {"relaxation": "fast"}}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
     monkeypatch.setattr(shared, "SETS", tmp_path)
-    with pytest.raises(InputError) as exc:
-        shared.parameter_set("five")
-    assert any(p.path == "structure.red_lines" for p in exc.value.problems)
+    shared._read.cache_clear()
+    try:
+        doc = yaml.safe_load(CASE.read_text())
+        sc = scenario_from_text(_text({**doc, "parameters": "five"}), source="case.yaml")
+        assert sc.spec.negotiation is not None
+        assert sc.spec.negotiation.win_sets is not None
+        assert sc.spec.negotiation.win_sets.model_dump() == data["red_lines"]
+        with pytest.raises(InputError, match="gives no red_lines sizes"):
+            scenario_from_text(_text({**doc, "parameters": "nosizes"}), source="case.yaml")
+        with pytest.raises(InputError) as exc:
+            shared.parameter_set("bad")
+        assert any(p.path == "red_lines" for p in exc.value.problems)
+    finally:
+        shared._read.cache_clear()

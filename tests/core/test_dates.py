@@ -144,8 +144,10 @@ def test_every_dated_event_of_the_library_keeps_its_date(path: Path) -> None:
         pytest.skip("no dated events")
     r = simulate(scenario, rng=1)
     ev = r.events[r.events["type"].isin({t.value for t in EventType})]
-    assert len(ev) == len(scenario.spec.events)  # every scheduled event, in file order
-    for spec, row in zip(scenario.spec.events, ev.itertuples(), strict=True):
+    assert len(ev) == len(scenario.spec.events)  # every scheduled event: by step, then file order
+    steps = [e.step for e in scenario.compiled.events]
+    in_order = [scenario.spec.events[i] for i in sorted(range(len(steps)), key=steps.__getitem__)]
+    for spec, row in zip(in_order, ev.itertuples(), strict=True):
         assert row.type == spec.type.value
         assert row.label == spec.label
         if isinstance(spec.at, dt.date):

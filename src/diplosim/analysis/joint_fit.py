@@ -65,6 +65,9 @@ STRUCTURES: dict[str, dict[str, float]] = {
                           PREFIX + "structure.political_changes": 1.0},
     "staged": {PREFIX + "structure.mandates": 0.0, PREFIX + "structure.political_changes": 0.0,
                PREFIX + "structure.staged": 1.0},
+    "red_lines": {PREFIX + "structure.mandates": 1.0,
+                  PREFIX + "structure.political_changes": 0.0,
+                  PREFIX + "structure.red_lines": 1.0},
 }
 STRUCTURE_PRIORS: dict[str, tuple[Prior, ...]] = {
     "political_changes": tuple(
@@ -72,6 +75,12 @@ STRUCTURE_PRIORS: dict[str, tuple[Prior, ...]] = {
         for kind in ("conciliatory_leader", "hardline_leader", "patron_withdraws",
                      "war_abroad_ends")),
     "staged": (Prior(PREFIX + "stages.rate", 0.1, 20.0, "loguniform", label="stage rate / year"),),
+    # docs/validity.md, "Talks that can fail": priors fixed from their meaning before any run
+    "red_lines": (
+        Prior(PREFIX + "red_lines.relaxation", 0.01, 1.0, "loguniform",
+              label="red-line relaxation / year of hurting"),
+        Prior(PREFIX + "red_lines.leader_step", 0.0, 0.5, label="red lines: leader step"),
+        Prior(PREFIX + "red_lines.ratifier_margin", 0.0, 0.3, label="ratifier margin")),
 }
 
 

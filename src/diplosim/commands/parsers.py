@@ -140,11 +140,12 @@ def calibrate(sub: Subparsers) -> None:
                    help="the shared parameter set whose values are fitted (default pooled); "
                    "--prior paths start parameters.")
     j.add_argument("--structure", default="today",
-                   choices=("today", "mandates", "political_changes", "staged"),
+                   choices=("today", "mandates", "political_changes", "staged", "red_lines"),
                    help="the rule for when talks on the settlement open and succeed "
                    "(docs/validity.md): today's; channel mandates; dated political changes, "
                    "whose sizes by kind are fitted too; staged talks, whose stages' rate is "
-                   "fitted too (default today)")
+                   "fitted too; red lines (on mandates: win-sets, partial agreements, "
+                   "ratification), whose three sizes are fitted too (default today)")
     j.add_argument("--reps", type=int, default=None,
                    help="replications of each case per parameter set (default 8; 4 with --loco)")
     j.add_argument("--leave-out", default=None, metavar="CASE",

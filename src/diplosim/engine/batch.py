@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from diplosim.engine.channels import Channels
-from diplosim.engine.events import LogEntry, Timeline, touches_states
+from diplosim.engine.events import LEADER_STEP, LogEntry, Timeline, touches_states
 from diplosim.engine.network import Connectivity
 from diplosim.engine.recorder import Recorder
 from diplosim.engine.streams import Streams
@@ -111,6 +111,7 @@ def stack(cs: Sequence[Compiled]) -> Compiled:
         channel_via=_tile_index(c.channel_via, n_actors, reps),
         channel_dyad=_tile_index(c.channel_dyad, n_dyads, reps),
         level0=cat("level0"), ceiling0=cat("ceiling0"), settlement0=cat("settlement0"),
+        matters0={m: np.concatenate([x.matters0[m] for x in cs]) for m in c.matters0},
         events=events,
         tracked_dyads=np.zeros(0, dtype=np.int64), dyad_index={}, negotiation=None,
     )
@@ -138,6 +139,8 @@ def structure(scenario: Scenario) -> tuple[Any, ...]:
                e.spec.hawkishness is None, e.spec.audience_cost is None) for e in c.events),
         d.years, d.window_values,
         None if c.negotiation is None else c.negotiation.dyad,
+        None if c.negotiation is None else c.negotiation.spec.win_sets is None,
+        tuple((m, a.tobytes()) for m, a in c.matters0.items()),
         t.noise > 0, t.regime_change > 0, bool(t.baseline_concentration),
         tuple((term.name, term.cls, tuple(v for v in term.values.model_dump().values()
                                           if not isinstance(v, int | float)))
@@ -379,6 +382,9 @@ class Batch:
             if v.spec.start is not None:
                 talks.calendar = (v.spec.start, v.spec.time_unit)  # the strategies' View.date
             self.talks.append(talks)
+        for x in self.talks:  # the matters each channel carries (win-sets), as they widen
+            if x is not None:
+                x.carries = self.channels.carries
         # the tiled events with the scenario's own names; each event logs one entry per copy,
         # replication by replication (tile orders the events so); event plug-ins may block talks
         self.timeline = Timeline(big.events, c.dyad_labels * reps, c.state_ids * reps,
@@ -408,6 +414,13 @@ class Batch:
         self._base_hazard = np.array([d.base_hazard for d in durability])
         self._suppression = np.array([d.suppression for d in durability])
         self._civil_society = np.array([d.civil_society for d in durability])
+        # win-sets: every talks' hurting time (WinSets.hurting_time, as one array), and the
+        # steps whose events read it (red lines stated, new leaders)
+        self._win_sets = bool(active) and active[0][1].win_sets is not None
+        self._hurting = np.zeros(len(active))
+        self._hurting_step = np.array([x.hurting_step for _, x in active])
+        self._reads_hurting = {ev.step for ev in c.events if ev.spec.type == "red_line" or (
+            ev.spec.type == "political_change" and ev.spec.kind in LEADER_STEP)}
         self._ripeness = _Ripeness(*(np.array([getattr(x.spec.ripeness, name) for _, x in active])
                                      for name in ("hurting", "band", "way_out")))
         # redundancy False: connected only, redundancy recorded as 0 (a fit reads no redundancy)
@@ -446,6 +459,8 @@ class Batch:
         """One step of every replication, in the order of DiplomacyModel.step."""
         t = self.t + 1
         before = self.channels.level.copy()
+        if self._win_sets and t in self._reads_hurting:
+            self._sync_hurting(range(len(self._talks)))
         entries = self.timeline.apply(t, self.tension, self.channels, self.hawkishness,
                                       self.audience_cost)
         if entries:
@@ -505,6 +520,9 @@ class Batch:
         calendar = self.scenario.compiled.step.calendar
         reading, change = window_reading(window, newest, calendar)
         ripe = (t >= len(window)) & ripe_window(self._ripeness, reading, change, m)
+        if self._win_sets:  # Talks.now: hurting time grows while tension is at hurting or above
+            self._hurting += np.where(tension_now >= self._ripeness.hurting,
+                                      self._hurting_step, 0.0)
         # An agreement in force breaks down with its hazard, for all at once: one uniform from
         # each such replication's talks stream, as Talks.step draws it.
         in_force = np.flatnonzero(self._in_force)
@@ -521,12 +539,21 @@ class Batch:
         able = ~self._in_force & (self._in_session | ((t >= self._cooldown) & open_direct
                                                       & ripe & ~blocked))
         able[in_force] = False  # this step's breakdowns open nothing
+        if self._win_sets:
+            self._sync_hurting(np.flatnonzero(able).tolist())
         for i in np.flatnonzero(able).tolist():
             rep, talks = self._talks[i]
             now = Now(float(tension_now[i]), float(m[i]), bool(open_direct[i]), bool(ripe[i]),
                       float(share[i]))
             self.logs[rep].extend(talks.step(t, self.tension, level, now))
             self._refresh(i)
+
+    def _sync_hurting(self, indices: Any) -> None:
+        """Give the talks ``indices`` their hurting time, which the batch keeps."""
+        for i in indices:
+            win_sets = self._talks[i][1].win_sets
+            assert win_sets is not None
+            win_sets.hurting_time = float(self._hurting[i])
 
     def _breakdown_hazard(self, i: NDArray[np.int64], share: FloatArray) -> FloatArray:
         """Talks.hazard_at of the talks ``i`` with agreements in force, at once."""

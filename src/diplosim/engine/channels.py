@@ -83,6 +83,7 @@ class Channels:
         self.level: IntArray = c.level0.copy()
         self.ceiling: IntArray = c.ceiling0.copy()
         self.settlement = c.settlement0.copy()  # carries the talks on the settlement (mandate)
+        self.carries = {m: a.copy() for m, a in c.matters0.items()}  # other matters (win_sets)
         kinds = c.kinds
         self.kind = c.channel_kind
         self.noise = kinds.noise[self.kind]
@@ -196,9 +197,13 @@ class Channels:
         self.level[idx] = np.minimum(self.level[idx], self.ceiling[idx])
 
     def widen_mandate(self, idx: IntArray, matters: list[str]) -> None:
-        """The channels ``idx`` now carry ``matters`` too (only settlement changes a rule)."""
+        """The channels ``idx`` now carry ``matters`` too (settlement, and with win_sets the
+        other matters the talks read, change a rule)."""
         if "settlement" in matters:
             self.settlement[idx] = True
+        for m in matters:
+            if m in self.carries:
+                self.carries[m][idx] = True
 
     def talk_levels(self) -> IntArray:
         """The levels as the talks read them: a channel whose mandate does not include the

@@ -18,11 +18,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from diplosim.engine.winsets import WinSets
 from diplosim.io.errors import InputError
 from diplosim.plugins import PluginInfo, Target, World
 from diplosim.scenario.compile import Compiled, CompiledEvent
@@ -30,8 +31,21 @@ from diplosim.scenario.schema import ChannelTarget, EventType
 
 if TYPE_CHECKING:
     from diplosim.engine.channels import Channels
-    from diplosim.engine.talks import Talks
     from diplosim.engine.tension import Tension
+
+
+class TalksHandle(Protocol):
+    """What events reach of a dyad's talks (:class:`~diplosim.engine.talks.Talks`): the block
+    (event plug-ins), the win-sets (red_line events, new leaders) and the parties' states."""
+
+    dyad: int
+    blocked: bool
+    win_sets: WinSets | None
+    parties_state: NDArray[np.int64]
+
+
+#: Political changes that move a party's red lines (win-sets): the kind and the direction.
+LEADER_STEP = {"conciliatory_leader": 1, "hardline_leader": -1}
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class Timeline:
 
     def __init__(self, events: tuple[CompiledEvent, ...], dyad_labels: tuple[str, ...],
                  state_ids: tuple[str, ...], *, compiled: Compiled, replications: int = 1,
-                 talks: Sequence[Talks] = ()) -> None:
+                 talks: Sequence[TalksHandle] = ()) -> None:
         self.by_step: dict[int, list[CompiledEvent]] = defaultdict(list)
         for ev in events:
             self.by_step[ev.step].append(ev)
@@ -72,6 +86,8 @@ class Timeline:
         #: per dyad of every replication: an event plug-in blocks its talks (World.block_talks)
         self.talks_blocked = np.zeros(self.n_dyads * replications, dtype=bool)
         self.talks = {x.dyad: x for x in talks}  # by the dyad's index in the arrays
+        #: replication r's talks (a scenario's talks exist in every replication or in none)
+        self.talks_of = list(talks)
         self._channel_dyad = _read_only(compiled.channel_dyad.astype(np.int64))
         self._state_dyads = [_read_only(np.flatnonzero(
             (compiled.dyad_a == s) | (compiled.dyad_b == s)).astype(np.int64))
@@ -126,6 +142,11 @@ class Timeline:
                     target = self.state_ids[ev.state]
                     detail = (f"{s.kind or 'change'}: hawkishness {before_h:.3f} -> "
                               f"{hawkishness[ev.state]:.3f}")
+                    if s.kind in LEADER_STEP:
+                        detail += self._leader(ev, k // per, LEADER_STEP[s.kind])
+                case EventType.RED_LINE:
+                    target = self.state_ids[ev.state] if ev.state >= 0 else ""
+                    detail = self._red_line(ev, k // per)
                 case EventType.CHANGE_GOVERNMENT:
                     changes = []
                     if s.hawkishness is not None:
@@ -146,6 +167,38 @@ class Timeline:
             when = s.at if isinstance(s.at, dt.date) else None
             log.append(LogEntry(step, str(s.type), s.label, target, affected, detail, when))
         return log
+
+    def _win_sets(self, r: int) -> tuple[TalksHandle, WinSets] | None:
+        """Replication ``r``'s talks and their win-sets, if they read red lines."""
+        if r >= len(self.talks_of) or self.talks_of[r].win_sets is None:
+            return None
+        talks = self.talks_of[r]
+        assert talks.win_sets is not None
+        return talks, talks.win_sets
+
+    def _red_line(self, ev: CompiledEvent, r: int) -> str:
+        """A red line stated, moved or lifted (read by the talks with win-sets only)."""
+        s = ev.spec
+        bound = ("lifted" if s.lifted else f"exclude {s.exclude}" if s.exclude is not None
+                 else ", ".join(f"{name} {getattr(s, name):g}" for name in ("at_least", "at_most")
+                                if getattr(s, name) is not None))
+        found = self._win_sets(r)
+        if found is None:
+            return f"{s.issue}: {bound} (not read: no win-sets)"
+        found[1].state(s, lifted=bool(s.lifted))
+        return f"{s.issue}: {bound}"
+
+    def _leader(self, ev: CompiledEvent, r: int, sign: int) -> str:
+        """A new leader of a party's state: its red lines move one leader step (win-sets)."""
+        found = self._win_sets(r)
+        if found is None:
+            return ""
+        talks, win_sets = found
+        party = np.flatnonzero(talks.parties_state == ev.state - r * self.n_states)
+        if not party.size:
+            return ""
+        win_sets.leader(int(party[0]), sign)
+        return f"; red lines {'relax' if sign > 0 else 'tighten'}"
 
     def _plugin(self, ev: CompiledEvent, r: int, tension: Tension, channels: Channels,
                 hawkishness: np.ndarray, audience_cost: np.ndarray) -> tuple[str, str, int]:

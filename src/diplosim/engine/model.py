@@ -68,6 +68,8 @@ class DiplomacyModel(mesa.Model):  # type: ignore[misc]
         self.network = Connectivity(c, spec.metrics.min_access)
         self.talks = (Talks(c.negotiation, c, spec.metrics.min_access, talks_rng)
                       if c.negotiation is not None else None)
+        if self.talks is not None:
+            self.talks.carries = self.channels.carries  # the matters each channel carries
         if self.talks is not None and spec.start is not None:
             self.talks.calendar = (spec.start, spec.time_unit)  # the strategies' View.date
         self.timeline = Timeline(c.events, c.dyad_labels, c.state_ids, compiled=c,

@@ -25,6 +25,13 @@ Rules (docs/model.md, section 3.5):
   stages, from pre-negotiation to a final text (Zartman & Berman 1982), before the protocol's
   rounds; a stage ends in a step with probability ``1 - exp(-rate * step)``. A closure of every
   direct channel interrupts them as it interrupts the rounds.
+- **Win-sets** (structure 5, with ``win_sets``; docs/model.md 3.5c): each party's red lines
+  (:mod:`~diplosim.engine.winsets`) cut its acceptable set. Talks that open take the settlement
+  (every issue) where the two sets meet on every issue; else a **partial agreement** on the
+  issues of another matter (a ceasefire, a humanitarian pause) where the sets meet and an open
+  direct channel carries the matter; else they fail at once (``no_overlap``). A signed
+  settlement goes to each party's ratifier the file names, which rejects it when its utility to
+  the party is below the party's reservation plus ``ratifier_margin`` (``not_ratified``).
 - **Outcomes.** An agreement lowers tension by ``agreement_relief``; failed or interrupted talks
   raise it by ``failure_shock`` and start a ``cooldown``.
 - **Durability.** While an agreement is in force it breaks down in a step with hazard
@@ -48,9 +55,10 @@ from numpy.typing import NDArray
 
 from diplosim.engine.events import LogEntry
 from diplosim.engine.tension import Tension
+from diplosim.engine.winsets import WinSets
 from diplosim.negotiation import Party, Session, open_session
 from diplosim.negotiation.context import Situation
-from diplosim.scenario.compile import Compiled, CompiledNegotiation
+from diplosim.scenario.compile import Compiled, CompiledNegotiation, partial_plan
 from diplosim.scenario.dates import date_of
 from diplosim.scenario.rates import hazard, relaxation, rounds_in_step
 
@@ -58,8 +66,12 @@ TALKS_COLUMNS = [
     "dyad", "talks", "opened", "ended", "outcome", "rounds", "agreed", "deal",
     "state_a", "state_b", "utility_a", "utility_b", "reservation_a", "reservation_b",
     "distance_to_nash", "tension_at_opening", "misperception_at_opening", "shortfall",
-    "broke_down", "durability", "durability_censored",
+    "broke_down", "durability", "durability_censored", "agenda",
 ]
+
+#: What talks under win-sets cover (the ``agenda`` of TALKS_COLUMNS): every issue, or the issues
+#: of other matters only; without win-sets talks cover the settlement.
+SETTLEMENT, PARTIAL = "settlement", "partial"
 
 
 class Now(NamedTuple):
@@ -132,6 +144,7 @@ class Talks:
         self.share = cap / cap.sum() if cap.sum() > 0 else np.full(len(cap), 0.5)
         self.weaker = int(np.argmin(cap))
         self.state_ids = tuple(c.state_ids[s] for s in neg.party_state)
+        self.parties_state = neg.party_state  # each party's state, in the scenario's numbering
         self.history: deque[float] = deque(maxlen=self.dynamics.window_values)
         self.session: Session | None = None
         self.current: dict[str, Any] | None = None
@@ -144,6 +157,18 @@ class Talks:
         self.stage_end = 0.0 if stages is None else relaxation(stages.rate,
                                                                self.dynamics.years or 1.0)
         self.stages_left = 0  # stages the running talks have yet to pass
+        self.plan = neg.plan  # the plan of the talks under way (a partial agreement's: its own)
+        names = tuple(p.name for p in neg.plan.parties)
+        sizes = self.spec.win_sets
+        #: structure 5: the parties' red lines, the issues of other matters, the ratifiers
+        self.win_sets = (None if sizes is None
+                         else WinSets(neg.plan.space, names, self.spec.red_lines, sizes))
+        self.other_matters = {i.name: i.matter for i in self.spec.session.issues
+                              if i.matter != "settlement"}
+        self.ratifiers = {names.index(r.party) for r in self.spec.ratification}
+        #: per other matter, whether each channel carries it (the channels' own arrays)
+        self.carries: dict[str, NDArray[np.bool_]] = {}
+        self.hurting_step = self.dynamics.years or 1.0  # hurting time a step adds
 
     # -- rules ---------------------------------------------------------------------------
     def ripe(self, misperception: float) -> bool:
@@ -198,6 +223,8 @@ class Talks:
         d = self.dyad
         tension_now, m = float(tension.tension[d]), float(tension.misperception[d])
         self.history.append(tension_now)
+        if self.win_sets is not None and tension_now >= self.spec.ripeness.hurting:
+            self.win_sets.hurting_time += self.hurting_step
         return Now(tension_now, m, bool((levels[self.direct] > 0).any()), self.ripe(m),
                    self.unofficial_open_share(levels))
 
@@ -223,8 +250,10 @@ class Talks:
             else:
                 log += self._play(t, tension)
         elif t >= self.cooldown_until and channel_open and now.ripe and not self.blocked:
-            log.append(self._open(t, tension_now, m))
-            if self.dynamics.calendar and not self.stages_left:  # this step's rounds are played
+            log.append(self._open(t, tension_now, m, levels))
+            if self.current is not None and self.current["agenda"] == "":
+                log += self._finish(t, tension, "no_overlap")  # nothing the sets share
+            elif self.dynamics.calendar and not self.stages_left:  # this step's rounds
                 log += self._play(t, tension)
         return log
 
@@ -264,12 +293,51 @@ class Talks:
             return self._finish(t, tension, str(self.session.result().reason))
         return []
 
-    def _open(self, t: int, tension_now: float, m: float) -> LogEntry:
+    def agenda(self, levels: NDArray[np.int64]) -> tuple[str, tuple[str, ...]]:
+        """What talks opening now can close under win-sets (:data:`SETTLEMENT` or
+        :data:`PARTIAL`, with the partial agreement's issues; no issues: nothing), at these
+        channel levels."""
+        assert self.win_sets is not None
+        space = self.neg.plan.space
+        limits = [self.win_sets.limits(p) for p in range(2)]
+        meet = []
+        for k, issue in enumerate(space.issues):  # each issue's grid points both accept
+            values = issue.points(self.neg.plan.spec.resolution)
+            points = np.zeros((len(values), len(space.issues)))
+            points[:, k] = values
+            ok = np.ones(len(points), dtype=bool)
+            for own in limits:
+                for limit in own:
+                    if limit.issue == k:
+                        ok &= limit.accepts(points)
+            meet.append(bool(ok.any()))
+        if all(meet):
+            return SETTLEMENT, space.names
+        open_direct = self.direct[levels[self.direct] > 0]
+        carried = {m for m, a in self.carries.items() if a[open_direct].any()}
+        return PARTIAL, tuple(name for name, ok in zip(space.names, meet, strict=True)
+                              if ok and self.other_matters.get(name) in carried)
+
+    def _open(self, t: int, tension_now: float, m: float,
+              levels: NDArray[np.int64] | None = None) -> LogEntry:
+        issues: tuple[str, ...]
+        agenda, issues = SETTLEMENT, ()
         plan = self.neg.plan
+        if self.win_sets is not None:
+            assert levels is not None
+            agenda, issues = self.agenda(levels)
+            if agenda == PARTIAL:
+                found = partial_plan(self.neg, issues) if issues else None
+                plan = found if found is not None else plan
+                issues = issues if found is not None else ()
         reservation = self.reservations(m)
-        parties = [Party(p.name, replace(p.utility, reservation=float(r)), p.strategy)
-                   for p, r in zip(plan.parties, reservation, strict=True)]
+        limits = ([self.win_sets.limits(p, plan.space.names) for p in range(2)]
+                  if self.win_sets is not None else [(), ()])
+        parties = [Party(p.name, replace(p.utility, reservation=float(r), limits=lim),
+                         p.strategy)
+                   for p, r, lim in zip(plan.parties, reservation, limits, strict=True)]
         s = plan.spec
+        self.plan = plan
         self.session = open_session(plan, parties, self.rng)
         self.stages_left = self.stage_count
         self.current = {
@@ -277,17 +345,30 @@ class Talks:
             "state_a": self.state_ids[0], "state_b": self.state_ids[1],
             "reservation_a": float(reservation[0]), "reservation_b": float(reservation[1]),
             "tension_at_opening": tension_now, "misperception_at_opening": m,
+            "agenda": agenda if self.win_sets is None or agenda == SETTLEMENT or issues
+            else "",
         }
         return LogEntry(t, "talks_opened", "", self.label, 0,
-                        f"{s.protocol}; reservations {reservation[0]:.2f}, {reservation[1]:.2f}")
+                        f"{s.protocol}; reservations {reservation[0]:.2f}, {reservation[1]:.2f}"
+                        + ("" if self.win_sets is None else f"; agenda {agenda}"
+                           + (f" ({', '.join(issues)})" if agenda == PARTIAL else "")))
 
     def _finish(self, t: int, tension: Tension, outcome: str) -> list[LogEntry]:
         assert self.session is not None
         assert self.current is not None
         result = self.session.result()
+        agreed = result.agreed and result.deal_vector is not None
+        plan = self.plan
+        # Utilities under the parties' own (unhardened) preferences.
+        u = ([p.utility(np.asarray(result.deal_vector)) for p in plan.parties] if agreed
+             else [math.nan, math.nan])
+        if agreed and self.current["agenda"] == SETTLEMENT and any(
+                u[p] < self.current[f"reservation_{'ab'[p]}"] + self._margin()
+                for p in self.ratifiers):
+            agreed, outcome = False, "not_ratified"
         rec = {
             **self.current, "ended": t, "outcome": outcome, "rounds": result.rounds,
-            "agreed": result.agreed, "deal": json.dumps(result.deal) if result.agreed else "",
+            "agreed": agreed, "deal": json.dumps(result.deal) if result.agreed else "",
             "utility_a": math.nan, "utility_b": math.nan,
             "distance_to_nash": result.distance_to_nash, "shortfall": math.nan,
             "broke_down": math.nan, "durability": math.nan, "durability_censored": False,
@@ -295,11 +376,9 @@ class Talks:
         self.session = None
         self.current = None
         self.stages_left = 0
+        self.plan = self.neg.plan
         self.records.append(rec)
-        if result.agreed and result.deal_vector is not None:
-            deal = np.asarray(result.deal_vector)
-            # Utilities under the parties' own (unhardened) preferences.
-            u = [p.utility(deal) for p in self.neg.plan.parties]
+        if agreed:
             rec["utility_a"], rec["utility_b"] = u
             rec["shortfall"] = max(0.0, float(self.neg.needs[self.weaker]) - u[self.weaker])
             rec["durability_censored"] = True
@@ -310,6 +389,10 @@ class Talks:
         tension.shock(self.dyad, self.spec.failure_shock)
         self.cooldown_until = t + self.dynamics.cooldown
         return [LogEntry(t, "talks_failed", "", self.label, 0, outcome)]
+
+    def _margin(self) -> float:
+        """What a ratifier demands above its party's reservation (win-sets only)."""
+        return 0.0 if self.spec.win_sets is None else self.spec.win_sets.ratifier_margin
 
     def finish_run(self, t: int) -> list[dict[str, Any]]:
         """Records at the end of a run: durability of an agreement still in force is censored."""

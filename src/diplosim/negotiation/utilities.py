@@ -13,6 +13,10 @@ options, or take an explicit score in [0, 1] per option. The *reservation value*
 utility of no agreement (the disagreement point of Nash 1950, the BATNA of Fisher & Ury 1981).
 A deal agreed at round ``t`` is worth ``delta**t * u(x)`` with discount factor ``delta``
 (Rubinstein 1982); measures of a bargaining problem use the undiscounted ``u``.
+
+A party's *red lines* (``limits``, one :class:`Limit` per bounded issue; docs/model.md 3.5c)
+cut its acceptable set: a deal outside it is worth ``OUTSIDE`` (-1), below every reservation,
+so the party neither accepts it nor, conceding from its best deal, offers it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,35 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from diplosim.negotiation.issues import FloatArray, IssueKind, Label, OutcomeSpace
+
+TOL = 1e-9  # a deal on a red line's bound is inside it
+
+
+#: The utility of a deal outside a party's acceptable set (its red lines): below any reservation.
+OUTSIDE = -1.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A red line on issue ``issue`` (its index), in internal coordinates: values below ``low``
+    or above ``high`` (continuous issues) and the options ``excluded`` (discrete) are not
+    acceptable."""
+
+    issue: int
+    low: float = -np.inf
+    high: float = np.inf
+    excluded: tuple[int, ...] = ()
+
+    def accepts(self, x: FloatArray) -> NDArray[np.bool_]:
+        """Which of the deals ``x`` (``(n_deals, n_issues)``) this line lets through."""
+        v = x[:, self.issue]
+        ok = (v >= self.low - TOL) & (v <= self.high + TOL)
+        if self.excluded:
+            ok &= ~np.isin(np.rint(v), self.excluded)
+        return ok
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,7 @@ class LinearAdditiveUtility:
     scores: tuple[tuple[float, ...] | None, ...] = ()
     reservation: float = 0.0
     discount: float = 1.0
+    limits: tuple[Limit, ...] = ()  # red lines: deals outside are worth OUTSIDE
 
     def __post_init__(self) -> None:
         k = len(self.space.issues)
@@ -128,8 +159,20 @@ class LinearAdditiveUtility:
         return out
 
     def evaluate(self, points: ArrayLike) -> FloatArray:
-        """Undiscounted utilities of a batch of deals, shape ``(n_deals,)``."""
-        return self.values(points) @ np.asarray(self.weights, dtype=np.float64)
+        """Undiscounted utilities of a batch of deals, shape ``(n_deals,)`` (``OUTSIDE`` where a
+        deal crosses one of the party's ``limits``)."""
+        u = self.values(points) @ np.asarray(self.weights, dtype=np.float64)
+        if not self.limits:
+            return u
+        return np.where(self.acceptable(points), u, OUTSIDE)
+
+    def acceptable(self, points: ArrayLike) -> NDArray[np.bool_]:
+        """Which deals lie inside every one of the party's ``limits``."""
+        x = np.atleast_2d(np.asarray(points, dtype=np.float64))
+        ok = np.ones(len(x), dtype=bool)
+        for limit in self.limits:
+            ok &= limit.accepts(x)
+        return ok
 
     def __call__(self, deal: ArrayLike) -> float:
         """Undiscounted utility of one deal vector."""

@@ -50,7 +50,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
     "protocols": ("alternating_offers", "monotonic_concession", "single_text",
                   "stacked_alternating_offers"),
     "events": ("shock", "set_level", "downgrade", "set_ceiling", "change_government",
-               "widen_mandate", "political_change"),
+               "widen_mandate", "political_change", "red_line"),
     "dynamics": (),
 }
 

@@ -91,6 +91,9 @@ class CompiledNegotiation:
     plan: SessionPlan
     party_state: IntArray
     needs: FloatArray
+    #: partial agreements' plans by their issues (:func:`partial_plan`), filled as talks ask
+    partials: dict[tuple[str, ...], SessionPlan | None] = field(
+        default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class Compiled:
     # per channel: whether it carries the talks on the settlement (its kind's mandate; official
     # channels only: every other channel does), before any widen_mandate event
     settlement0: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # the same for each other matter the talks read (win_sets: a ceasefire, a humanitarian pause)
+    matters0: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
 
     @property
     def plugins(self) -> tuple[PluginInfo, ...]:
@@ -452,12 +457,14 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
     for e_i, ev in enumerate(spec.events):
         path = f"events.{e_i}"
         step = _event_step(spec, ev, horizon, f"{path}.at", err)
-        if ev.type is EventType.RED_LINE:  # read only by the red-lines structure (not built)
+        if ev.type is EventType.RED_LINE:  # logged; read by the talks only with win_sets
             if spec.negotiation is None:
                 err.add(f"{path}.type", "a red line bounds the talks: the scenario has none",
                         ev.type.value, "a negotiation section")
-            else:
-                check_red_line(ev, spec.negotiation, path, err)
+                continue
+            check_red_line(ev, spec.negotiation, path, err)
+            events.append(CompiledEvent(spec=ev, step=step, channels=np.zeros(0, dtype=np.int64),
+                                        dyad=-1, state=state_index.get(str(ev.party), -1)))
             continue
         dyad = dyad_ref(f"{path}.dyad", ev.dyad) if ev.dyad is not None else -1
         state = state_ref(f"{path}.state", ev.state) if ev.state is not None else -1
@@ -561,16 +568,25 @@ def compile_spec(spec: ScenarioSpec, lines: dict[str, int], source: str | None,
         negotiation=negotiation,
         dynamics=dynamics,
         terms=terms,
-        settlement0=_settlement(spec, kinds.track, c_kind_arr),
+        settlement0=_carries(spec, kinds.track, c_kind_arr, "settlement"),
+        matters0={m: _carries(spec, kinds.track, c_kind_arr, m) for m in _other_matters(spec)},
     )
 
 
-def _settlement(spec: ScenarioSpec, tracks: tuple[str, ...],
-                channel_kind: IntArray) -> NDArray[np.bool_]:
-    """Per channel: whether it carries the talks on the settlement at the start — an official
-    channel whose kind has a mandate only if the mandate includes settlement, any other
-    channel always."""
-    carries = np.array([k.mandate is None or "settlement" in k.mandate or track != "1"
+def _other_matters(spec: ScenarioSpec) -> list[str]:
+    """The matters other than settlement the talks read (with win_sets), in the issues' order."""
+    neg = spec.negotiation
+    if neg is None or neg.win_sets is None:
+        return []
+    return list(dict.fromkeys(i.matter for i in neg.session.issues if i.matter != "settlement"))
+
+
+def _carries(spec: ScenarioSpec, tracks: tuple[str, ...], channel_kind: IntArray,
+             matter: str) -> NDArray[np.bool_]:
+    """Per channel: whether it carries talks on ``matter`` at the start — an official channel
+    whose kind has a mandate only if the mandate includes the matter, any other channel
+    always."""
+    carries = np.array([k.mandate is None or matter in k.mandate or track != "1"
                         for k, track in zip(spec.channels.values(), tracks, strict=True)],
                        dtype=bool)
     return carries[channel_kind] if carries.size else np.zeros(0, dtype=bool)
@@ -669,8 +685,8 @@ def _negotiation(
     prefix = "negotiation.session"
     sub_lines = {k[len(prefix) + 1:]: v for k, v in lines.items() if k.startswith(prefix + ".")}
     sub_lines[""] = lines.get(prefix, 1)
-    doc = Document(data=settlement_session(neg.session.model_dump(mode="python",
-                                                                  exclude_none=True)),
+    session = neg.session.model_dump(mode="python", exclude_none=True)
+    doc = Document(data=session if neg.win_sets is not None else settlement_session(session),
                    source=source or "<scenario>", lines=sub_lines)
     try:
         plan = plan_from_document(doc)
@@ -699,6 +715,26 @@ def settlement_session(session: dict[str, Any]) -> dict[str, Any]:
                for p in session["parties"]]
     return {**session, "issues": [i for i in session["issues"] if i["name"] not in other],
             "parties": parties}
+
+
+def partial_plan(neg: CompiledNegotiation, issues: tuple[str, ...]) -> SessionPlan | None:
+    """The session plan of a partial agreement on ``issues`` (of the talks' own plan): the
+    same parties on those issues alone (their weights renormalised), cached; None where a
+    party weighs none of them (no deal it could want)."""
+    if issues not in neg.partials:
+        session = neg.spec.session.model_dump(mode="python", exclude_none=True)
+        drop = {i["name"] for i in session["issues"]} - set(issues)
+        parties = [{k: ({n: v for n, v in val.items() if n not in drop}
+                        if k in ("weights", "ideal", "scores") else val) for k, val in p.items()}
+                   for p in session["parties"]]
+        doc = Document(data={**session, "parties": parties,
+                             "issues": [i for i in session["issues"] if i["name"] in issues]},
+                       source=neg.plan.source)
+        try:
+            neg.partials[issues] = plan_from_document(doc)
+        except InputError:
+            neg.partials[issues] = None
+    return neg.partials[issues]
 
 
 def check_red_line(line: Any, neg: NegotiationSpec, path: str, err: _Errors) -> None:
@@ -735,6 +771,10 @@ def check_red_line(line: Any, neg: NegotiationSpec, path: str, err: _Errors) -> 
                 if value not in (issue.values or []):
                     err.add(f"{path}.exclude.{k}", f"not a value of {issue.name}", value,
                             ", ".join(map(str, issue.values or [])))
+            if set(issue.values or []) <= set(line.exclude):
+                err.add(f"{path}.exclude", f"excludes every value of {issue.name}: the party "
+                        "would accept no settlement at all", line.exclude,
+                        "some of the values, not all")
 
 
 def _check_red_lines(neg: NegotiationSpec, err: _Errors) -> None:

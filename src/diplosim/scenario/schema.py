@@ -471,6 +471,22 @@ class RatificationSpec(Strict):
     source: str = Field("", max_length=1000, description="Where it is recorded.")
 
 
+class WinSetsSpec(Strict):
+    """Structure 5, red lines (docs/model.md 3.5c): the talks read the parties' red lines,
+    issues of every matter and ratification, with these sizes (a shared set's ``red_lines``)."""
+
+    relaxation: Annotated[float, Field(ge=0, le=100)] = Field(
+        0.0, description="How far a red line relaxes per unit of hurting-stalemate time (per "
+        "year with rates: per_year, else per step), in units of its issue's range; a discrete "
+        "exclusion lapses at 1.")
+    leader_step: Prob = Field(
+        0.0, description="Relaxation a conciliatory_leader change adds to its party's lines in "
+        "force (a hardline_leader takes it away).")
+    ratifier_margin: Prob = Field(
+        0.0, description="How much more than the party's reservation its ratifier demands of "
+        "a signed settlement.")
+
+
 class NegotiationSpec(Strict):
     """Track 1 talks between the governments of one dyad (docs/model.md, "Negotiation")."""
 
@@ -505,11 +521,13 @@ class NegotiationSpec(Strict):
         "(none: the rounds start when talks open).")
     red_lines: list[RedLineSpec] = Field(
         default_factory=list, description="The parties' red lines standing at the start "
-        "(docs/validity.md); later ones are red_line events. Read only by the red-lines "
-        "structure, which is not yet in the engine: today they are checked and recorded.")
+        "(docs/validity.md); later ones are red_line events. Read only with win_sets.")
     ratification: list[RatificationSpec] = Field(
         default_factory=list, description="Who must approve a signed settlement, per party "
-        "(read only by the red-lines structure, not yet in the engine).")
+        "(read only with win_sets).")
+    win_sets: WinSetsSpec | None = Field(
+        None, description="Structure 5: the talks read red lines, issues of every matter and "
+        "ratification (docs/model.md 3.5c); none: they read the settlement's issues only.")
 
 
 class MetricsSpec(Strict):

@@ -71,6 +71,10 @@ DEFAULTS: dict[str, str] = {
 #: ``structure``; absent: whatever the file gives is used).
 STRUCTURE: tuple[str, ...] = ("mandates", "political_changes", "staged", "red_lines")
 
+#: The sizes of structure 5 (red lines) a set gives (its section ``red_lines``), each a field of
+#: the talks' ``win_sets`` (docs/model.md 3.5c).
+WIN_SETS: tuple[str, ...] = ("relaxation", "leader_step", "ratifier_margin")
+
 #: Events sized by their kind from a set: type -> (the event's field, the set's section, name).
 SIZED: dict[str, tuple[str, str, str]] = {
     "shock": ("magnitude", "shocks", "shock"),
@@ -121,11 +125,11 @@ def _read(name: str) -> dict[str, Any]:
         problems.append(Problem("structure: which competing structures are on, each true or "
                                 "false", path="structure", value=structure, has_value=True,
                                 allowed=", ".join(STRUCTURE)))
-    if isinstance(structure, dict) and structure.get("red_lines"):
-        problems.append(Problem("structure 5, red lines, is not yet in the engine: its rules are "
-                                "fixed (docs/validity.md) and cases carry red lines, but talks "
-                                "do not read them yet", path="structure.red_lines", value=True,
-                                has_value=True, allowed="false"))
+    win_sets = data.get("red_lines")
+    if win_sets is not None and not (isinstance(win_sets, dict) and set(win_sets) == set(
+            WIN_SETS) and all(_number(v) for v in win_sets.values())):
+        problems.append(Problem("red_lines: structure 5's sizes, each a number", path="red_lines",
+                                value=win_sets, has_value=True, allowed=", ".join(WIN_SETS)))
     stages = data.get("stages")
     if stages is not None and not (isinstance(stages, dict) and set(stages) == {"count", "rate"}
                                    and _number(stages["count"]) and _number(stages["rate"])):
@@ -279,6 +283,13 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
                                     has_value=True, allowed="a set with a stages section"))
         else:
             out["negotiation"].setdefault("stages", dict(pset["stages"]))
+    if structure is not None and structure.get("red_lines") and has_talks:
+        if not pset.get("red_lines"):
+            problems.append(Problem(f"the parameter set {name!r} switches red lines on but "
+                                    "gives no red_lines sizes", path="parameters", value=name,
+                                    has_value=True, allowed="a set with a red_lines section"))
+        else:
+            out["negotiation"].setdefault("win_sets", dict(pset["red_lines"]))
     if structure is not None and not structure.get("mandates"):
         for kind in out.get("channels", {}).values():
             kind.pop("mandate", None)  # every channel carries every matter

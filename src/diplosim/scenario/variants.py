@@ -39,6 +39,7 @@ from diplosim.scenario.shared import (
     PREFIX,
     SHARED_PATHS,
     SIZED,
+    WIN_SETS,
     _get,
     parameter_set,
     split_overrides,
@@ -117,6 +118,13 @@ class Variants:
             if "stages" in doc["negotiation"]:  # the file's own stages stay
                 return []
             return [("negotiation", path)]
+        if section == "red_lines" and key in WIN_SETS:
+            on = structure is not None and bool(structure.get("red_lines"))
+            if not (on and talks and self._set.get("red_lines")):
+                return []
+            if "win_sets" in doc["negotiation"]:  # the file's own sizes stay
+                return []
+            return [("negotiation", f"win_sets.{key}")]
         sized = {sec: (kind, field) for kind, (field, sec, _) in SIZED.items()}
         if section in sized and key and "." not in key:
             kind, field = sized[section]

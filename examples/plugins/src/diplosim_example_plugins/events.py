@@ -31,7 +31,7 @@ class NewLeader(Event):
         return f"hawkishness {before:.2f} -> {world.hawkishness[target.state]:.2f}"
 
 
-class RedLineParameters(Parameters):
+class RefuseTalksParameters(Parameters):
     lift: bool = Field(False, description="Lift the red line (release the talks) instead of "
                        "drawing it.")
     tension: float = Field(0.0, ge=-1.0, le=1.0, description="Change of the tension of "
@@ -39,13 +39,13 @@ class RedLineParameters(Parameters):
                            "dispute), clipped to [0, 1].")
 
 
-class RedLine(Event):
+class RefuseTalks(Event):
     """A government draws a red line — no talks until the other side meets a precondition —
     or lifts it. Drawn, it blocks the Track 1 talks of every dyad of ``state``: talks under way
-    end (outcome ``blocked``) and none open until a later ``red_line`` with ``lift: true``.
+    end (outcome ``blocked``) and none open until a later ``refuse_talks`` with ``lift: true``.
     Each of those dyads' tension moves by ``tension`` (T' = clip(T + tension, 0, 1))."""
 
-    Parameters: ClassVar[type[Parameters]] = RedLineParameters
+    Parameters: ClassVar[type[Parameters]] = RefuseTalksParameters
     needs: ClassVar[tuple[Literal["state", "dyad", "channels"], ...]] = ("state",)
 
     def apply(self, world: World, target: Target, values: Any) -> str:
