@@ -89,6 +89,13 @@ TEST_CASES: tuple[Case, ...] = (
     Case("sri_lanka_ltte_2000", _d("2002-02-22"), "Ceasefire Agreement", ()),
     Case("israel_syria_1991", None, "no agreement", ()),
     Case("cyprus_2008", None, "no agreement", ()),
+    # the larger test set (docs/validity.md, "Talks that can fail"), chosen 7 December 2026
+    Case("kosovo_status_2006", None, "no agreement", ()),
+    Case("western_sahara_2007", None, "no agreement", ()),
+    Case("nagorno_karabakh_1997", None, "no agreement", ()),
+    Case("ecuador_peru_1995", _d("1995-02-17"), "Itamaraty Peace Declaration (ceasefire)", ()),
+    Case("el_salvador_1990", _d("1990-07-26"), "San José Agreement on Human Rights", ()),
+    Case("guatemala_1991", _d("1991-07-25"), "Querétaro Framework Agreement", ()),
 )
 TEST_BY_NAME = {c.name: c for c in TEST_CASES}
 
