@@ -96,6 +96,7 @@ TEST_CASES: tuple[Case, ...] = (
     Case("ecuador_peru_1995", _d("1995-02-17"), "Itamaraty Peace Declaration (ceasefire)", ()),
     Case("el_salvador_1990", _d("1990-07-26"), "San José Agreement on Human Rights", ()),
     Case("guatemala_1991", _d("1991-07-25"), "Querétaro Framework Agreement", ()),
+    Case("tajikistan_1994", _d("1994-09-17"), "Tehran Agreement on a temporary ceasefire", ()),
 )
 TEST_BY_NAME = {c.name: c for c in TEST_CASES}
 
