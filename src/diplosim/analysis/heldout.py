@@ -10,7 +10,9 @@ the span and (b) the first official channel's opening plus the other cases' lags
 from the *other* cases only (training and test cases alike, never the case itself). The test
 cases (:data:`~diplosim.analysis.cases.TEST_CASES`) are held out; the training cases are scored
 too, marked in sample. :func:`skill_table` gives the skill against each reference over the test
-cases with its bootstrap interval.
+cases with its bootstrap interval; :func:`say_no_table` whether the model can say no: the mean
+share of runs that agree on the test cases that reached no agreement and on those that reached
+one.
 """
 
 from __future__ import annotations
@@ -125,4 +127,23 @@ def skill_table(frame: pd.DataFrame, resamples: int = 10_000) -> pd.DataFrame:
                              "high": s.high, "cases": s.cases,
                              "coverage": float(part["inside"].mean()),
                              "mean_width": float(part["width"].mean())})
+    return pd.DataFrame(rows)
+
+
+def say_no_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (structure, root seed), over the held-out cases: the mean predicted share of runs that
+    agree where the record says none (the aim: at most 0.3) and where it says one (at least
+    0.7), with the number of cases and the lowest and highest share of each group."""
+    rows = []
+    held = frame[frame["held_out"]]
+    for (structure, seed), part in held.groupby(["structure", "root_seed"], sort=False):
+        row: dict[str, Any] = {"structure": structure, "root_seed": seed}
+        for label, group in (("none", part[part["outcome_years"].isna()]),
+                             ("agreed", part[part["outcome_years"].notna()])):
+            share = group["agree_share"].to_numpy(float)
+            row[f"cases_{label}"] = int(share.size)
+            row[f"mean_share_{label}"] = float(share.mean()) if share.size else float("nan")
+            row[f"min_share_{label}"] = float(share.min()) if share.size else float("nan")
+            row[f"max_share_{label}"] = float(share.max()) if share.size else float("nan")
+        rows.append(row)
     return pd.DataFrame(rows)
