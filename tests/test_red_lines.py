@@ -145,7 +145,7 @@ def test_a_set_that_switches_red_lines_on_gives_the_talks_its_sizes(
         assert sc.spec.negotiation is not None
         assert sc.spec.negotiation.win_sets is not None
         assert sc.spec.negotiation.win_sets.model_dump() == data["red_lines"]
-        with pytest.raises(InputError, match="gives no red_lines sizes"):
+        with pytest.raises(InputError, match="gives no red_lines"):
             scenario_from_text(_text({**doc, "parameters": "nosizes"}), source="case.yaml")
         with pytest.raises(InputError) as exc:
             shared.parameter_set("bad")

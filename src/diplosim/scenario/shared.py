@@ -276,20 +276,17 @@ def merge(data: Mapping[str, Any], source: str, lines: Mapping[str, int],
     _fill_defaults(data, out, pset, name, reasons, lines, problems)
     structure = pset.get("structure")
     politics_off = structure is not None and not structure.get("political_changes")
-    if structure is not None and structure.get("staged") and has_talks:
-        if not pset.get("stages"):
-            problems.append(Problem(f"the parameter set {name!r} switches staged talks on but "
-                                    "gives no stages", path="parameters", value=name,
-                                    has_value=True, allowed="a set with a stages section"))
+    # a structure whose sizes the set gives in a section of its own: the talks' field they fill
+    for switch, section, what, field in (("staged", "stages", "staged talks", "stages"),
+                                         ("red_lines", "red_lines", "red lines", "win_sets")):
+        if structure is None or not structure.get(switch) or not has_talks:
+            continue
+        if not pset.get(section):
+            problems.append(Problem(f"the parameter set {name!r} switches {what} on but gives "
+                                    f"no {section}", path="parameters", value=name,
+                                    has_value=True, allowed=f"a set with a {section} section"))
         else:
-            out["negotiation"].setdefault("stages", dict(pset["stages"]))
-    if structure is not None and structure.get("red_lines") and has_talks:
-        if not pset.get("red_lines"):
-            problems.append(Problem(f"the parameter set {name!r} switches red lines on but "
-                                    "gives no red_lines sizes", path="parameters", value=name,
-                                    has_value=True, allowed="a set with a red_lines section"))
-        else:
-            out["negotiation"].setdefault("win_sets", dict(pset["red_lines"]))
+            out["negotiation"].setdefault(field, dict(pset[section]))
     if structure is not None and not structure.get("mandates"):
         for kind in out.get("channels", {}).values():
             kind.pop("mandate", None)  # every channel carries every matter
