@@ -41,7 +41,8 @@ def _with_red_lines(data: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(data)
     neg = out["negotiation"]
     neg["session"]["issues"].insert(0, {"name": "ceasefire", "kind": "discrete",
-                                        "values": ["none", "ceasefire"], "matter": "ceasefire"})
+                                        "values": ["none", "ceasefire"], "matter": "ceasefire",
+                                        "red_lines_only": True})
     for p in neg["session"]["parties"]:
         p["ideal"]["ceasefire"] = "ceasefire"
     neg["red_lines"] = [
@@ -56,6 +57,18 @@ def _with_red_lines(data: dict[str, Any]) -> dict[str, Any]:
                           "issue": "golan_withdrawal", "at_most": 0.9, "by": "the head of "
                           "government", "source": "a work, p. 4", "label": "a shift"})
     return out
+
+
+def test_marking_an_issues_matter_changes_nothing_for_the_other_structures() -> None:
+    """An existing issue given its matter (a ceasefire issue a file held before) is read by
+    every structure as before; only an issue added for red lines (red_lines_only) is left out."""
+    base = _base()
+    marked = copy.deepcopy(base)
+    marked["negotiation"]["session"]["issues"][0]["matter"] = "humanitarian"
+    a = simulate_many(scenario_from_text(_text(base), source="a.yaml"), [1, 2])
+    b = simulate_many(scenario_from_text(_text(marked), source="b.yaml"), [1, 2])
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x.talks, y.talks)
 
 
 def _text(data: dict[str, Any]) -> str:

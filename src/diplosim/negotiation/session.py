@@ -102,9 +102,13 @@ class IssueSpec(Strict):
     high: float | None = Field(None, description="Upper end (continuous; default 1).")
     values: list[Value] | None = Field(None, description="Options, in order (discrete).")
     matter: Literal["settlement", "ceasefire", "humanitarian"] = Field(
-        "settlement", description="In a scenario: what the issue is about. Issues of a matter "
-        "other than settlement (a ceasefire, a humanitarian pause) are read only by the red-lines "
-        "structure (docs/validity.md); the talks of every other structure leave them out.")
+        "settlement", description="In a scenario: what the issue is about (a ceasefire, a "
+        "humanitarian pause): the red-lines structure closes partial agreements on issues of a "
+        "matter other than settlement (docs/model.md 3.5c).")
+    red_lines_only: bool = Field(
+        False, description="In a scenario: an issue added to the file for the red-lines "
+        "structure (docs/validity.md), which the talks of every other structure leave out, so "
+        "that they read the file as before.")
 
 
 class StrategySpec(Strict):

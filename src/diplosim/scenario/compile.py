@@ -704,10 +704,10 @@ def _negotiation(
 
 
 def settlement_session(session: dict[str, Any]) -> dict[str, Any]:
-    """A session document without its issues of a matter other than settlement (ceasefire,
-    humanitarian) and the parties' values on them: what every structure but red lines reads
+    """A session document without the issues added for the red-lines structure
+    (``red_lines_only``) and the parties' values on them: what every other structure reads
     (docs/validity.md). A session with none is returned as it is."""
-    other = {i["name"] for i in session["issues"] if i.get("matter", "settlement") != "settlement"}
+    other = {i["name"] for i in session["issues"] if i.get("red_lines_only")}
     if not other:
         return session
     parties = [{k: ({n: v for n, v in val.items() if n not in other}
