@@ -93,6 +93,7 @@ TEST_CASES: tuple[Case, ...] = (
     Case("kosovo_status_2006", None, "no agreement", ()),
     Case("western_sahara_2007", None, "no agreement", ()),
     Case("nagorno_karabakh_1997", None, "no agreement", ()),
+    Case("israel_palestinians_2013", None, "no agreement", ()),
     Case("ecuador_peru_1995", _d("1995-02-17"), "Itamaraty Peace Declaration (ceasefire)", ()),
     Case("el_salvador_1990", _d("1990-07-26"), "San José Agreement on Human Rights", ()),
     Case("guatemala_1991", _d("1991-07-25"), "Querétaro Framework Agreement", ()),
