@@ -297,7 +297,7 @@ def heldout(sub: Subparsers) -> None:
     p.add_argument("fits", nargs="+", metavar="FIT",
                    help="folders of complete joint fits (diplosim calibrate --joint --out)")
     p.add_argument("--cases", default=None, metavar="NAME,...",
-                   help="score only these cases (default: the nine test cases and the eight "
+                   help="score only these cases (default: every test case and the eight "
                    "training cases)")
     p.add_argument("--draws", type=int, default=200,
                    help="replications per forecast, one posterior draw each (default 200)")

@@ -135,18 +135,29 @@ class Setting:
         return {}
 
     def _pick_row(self, party: int, target: float) -> int:
+        own, order = self.deal_utilities[:, party], self._pick_order[party]
+        reach = own[order] >= target - TOL
+        if not reach.any():
+            reach = own[order] >= own.max() - TOL
+        return int(order[np.argmax(reach)])
+
+    @cached_property
+    def _pick_order(self) -> tuple[IntArray, ...]:
+        """Per party, every row in :meth:`pick`'s order of preference: the others' largest
+        minimum utility, then largest sum, then the smallest own utility, then the lowest row
+        (so a pick is the first row in this order that reaches the target)."""
         u = self.deal_utilities
-        own = u[:, party]
-        ok = np.flatnonzero(own >= target - TOL)
-        if len(ok) == 0:
-            ok = np.flatnonzero(own >= own.max() - TOL)
-        others = np.delete(u[ok], party, axis=1)
-        if others.shape[1] == 0:
-            return int(ok[0])
-        low = np.round(others.min(axis=1), 12)
-        total = np.round(others.sum(axis=1), 12)
-        order = np.lexsort((ok, own[ok], -total, -low))
-        return int(ok[order[0]])
+        rows = np.arange(len(u))
+        orders = []
+        for party in range(u.shape[1]):
+            others = np.delete(u, party, axis=1)
+            if others.shape[1] == 0:
+                orders.append(rows)
+                continue
+            low = np.round(others.min(axis=1), 12)
+            total = np.round(others.sum(axis=1), 12)
+            orders.append(np.lexsort((rows, u[:, party], -total, -low)))
+        return tuple(orders)
 
 
 @dataclass(frozen=True, eq=False)

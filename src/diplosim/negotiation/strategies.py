@@ -61,6 +61,12 @@ class Strategy(ABC):
             raise ValueError(f"{self.name} needs at most {self.max_parties} parties")
 
 
+#: What a strategy that draws gets when it looks one round ahead: a stream seeded 0, reset to
+#: its start before each look (cheaper than a new generator; the same numbers).
+_LOOKAHEAD = np.random.default_rng(0)
+_LOOKAHEAD_STATE = _LOOKAHEAD.bit_generator.state
+
+
 def _accept_next(view: View, strategy: Strategy, offer: FloatArray) -> bool:
     """AC_next (Baarslag, Hindriks & Jonker 2014): accept if the offer is individually rational
     and at least as good as the deal one would propose next."""
@@ -69,7 +75,8 @@ def _accept_next(view: View, strategy: Strategy, offer: FloatArray) -> bool:
         return False
     later = View(view.setting, view.me, view.round + 1, view.offers, view.step, view.date,
                  view.tension)
-    mine = strategy.propose(later, np.random.default_rng(0))
+    _LOOKAHEAD.bit_generator.state = _LOOKAHEAD_STATE  # the same fresh stream every time
+    mine = strategy.propose(later, _LOOKAHEAD)
     return u >= view.utility(mine) - TOL
 
 

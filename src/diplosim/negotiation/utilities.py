@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -143,25 +144,33 @@ class LinearAdditiveUtility:
             w.append(wk)
         return cls(space, tuple(w), tuple(a), tuple(s), float(reservation), float(discount))
 
+    @cached_property
+    def _per_issue(self) -> tuple[tuple[int, float, float, FloatArray | None], ...]:
+        """Per issue, what :meth:`values` reads: (index, ideal, farthest distance, scores)."""
+        return tuple((k, a, max(a - issue.low, issue.high - a),
+                      None if s is None else np.asarray(s, dtype=np.float64))
+                     for k, (issue, a, s) in enumerate(
+                         zip(self.space.issues, self.ideal, self.scores, strict=True)))
+
+    @cached_property
+    def _weights(self) -> FloatArray:
+        return np.asarray(self.weights, dtype=np.float64)
+
     def values(self, points: ArrayLike) -> FloatArray:
         """Per-issue values ``v_k`` of deals, shape ``(n_deals, n_issues)``."""
         x = np.atleast_2d(np.asarray(points, dtype=np.float64))
         out = np.empty_like(x)
-        for k, (issue, a, s) in enumerate(
-            zip(self.space.issues, self.ideal, self.scores, strict=True)
-        ):
+        for k, a, far, s in self._per_issue:
             if s is not None:
-                idx = np.clip(np.rint(x[:, k]).astype(np.intp), 0, len(s) - 1)
-                out[:, k] = np.asarray(s, dtype=np.float64)[idx]
-                continue
-            far = max(a - issue.low, issue.high - a)
-            out[:, k] = 1.0 if far == 0 else 1.0 - np.abs(x[:, k] - a) / far
+                out[:, k] = s[np.clip(np.rint(x[:, k]).astype(np.intp), 0, len(s) - 1)]
+            else:
+                out[:, k] = 1.0 if far == 0 else 1.0 - np.abs(x[:, k] - a) / far
         return out
 
     def evaluate(self, points: ArrayLike) -> FloatArray:
         """Undiscounted utilities of a batch of deals, shape ``(n_deals,)`` (``OUTSIDE`` where a
         deal crosses one of the party's ``limits``)."""
-        u = self.values(points) @ np.asarray(self.weights, dtype=np.float64)
+        u = self.values(points) @ self._weights
         if not self.limits:
             return u
         return np.where(self.acceptable(points), u, OUTSIDE)
@@ -175,8 +184,21 @@ class LinearAdditiveUtility:
         return ok
 
     def __call__(self, deal: ArrayLike) -> float:
-        """Undiscounted utility of one deal vector."""
-        return float(self.evaluate(deal)[0])
+        """Undiscounted utility of one deal vector (the numbers of :meth:`evaluate`, computed
+        per issue in Python floats: the same IEEE operations, then the same product)."""
+        x = np.asarray(deal, dtype=np.float64)
+        if x.ndim != 1 or len(x) != len(self._per_issue):
+            return float(self.evaluate(deal)[0])
+        v = x.tolist()
+        for limit in self.limits:
+            xk = v[limit.issue]
+            if (not limit.low - TOL <= xk <= limit.high + TOL
+                    or (limit.excluded and round(xk) in limit.excluded)):
+                return OUTSIDE
+        row = [s[min(max(round(v[k]), 0), len(s) - 1)] if s is not None
+               else (1.0 if far == 0 else 1.0 - abs(v[k] - a) / far)
+               for k, a, far, s in self._per_issue]
+        return float((np.array([row]) @ self._weights)[0])
 
     def discounted(self, deal: ArrayLike, round_: int) -> float:
         """``delta**round * u(deal)``: the deal's worth when agreed at ``round_`` (from 0)."""
