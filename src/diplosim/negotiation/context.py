@@ -8,7 +8,7 @@ finite deal set with its utility matrix, so choosing an offer is a vectorised Nu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -39,6 +39,23 @@ class ProtocolKind(StrEnum):
     STACKED_ALTERNATING_OFFERS = "stacked_alternating_offers"
 
 
+#: Deal sets and their utility tables, shared between sessions (a scenario's talks open many
+#: sessions on the same few spaces and preferences); the oldest are dropped past _SHARED_MOST.
+_SHARED_TABLES: dict[object, FloatArray] = {}
+_SHARED_MOST = 512
+
+
+def _shared(key: object, build: Callable[[], FloatArray]) -> FloatArray:
+    table = _SHARED_TABLES.get(key)
+    if table is None:
+        table = build()
+        table.setflags(write=False)
+        if len(_SHARED_TABLES) >= _SHARED_MOST:
+            del _SHARED_TABLES[next(iter(_SHARED_TABLES))]
+        _SHARED_TABLES[key] = table
+    return table
+
+
 @dataclass(frozen=True, eq=False)
 class Setting:
     """The fixed part of a session: protocol, space, preferences, deadline, finite deal set."""
@@ -62,13 +79,18 @@ class Setting:
 
     @cached_property
     def deals(self) -> FloatArray:
-        """The finite deal set, ``(n_deals, n_issues)``."""
-        return self.space.grid(self.resolution)
+        """The finite deal set, ``(n_deals, n_issues)`` (read-only: shared by the sessions on
+        the same space and resolution)."""
+        return _shared((self.space, self.resolution),
+                       lambda: self.space.grid(self.resolution))
 
     @cached_property
     def deal_utilities(self) -> FloatArray:
-        """Every party's utility for every deal, ``(n_deals, n_parties)``."""
-        return utility_matrix(self.utilities, self.deals)
+        """Every party's utility for every deal, ``(n_deals, n_parties)`` (read-only: shared by
+        the sessions whose parties weigh the deals alike; reservations do not enter)."""
+        key = (self.space, self.resolution,
+               tuple((u.weights, u.ideal, u.scores, u.limits) for u in self.utilities))
+        return _shared(key, lambda: utility_matrix(self.utilities, self.deals))
 
     @cached_property
     def reservations(self) -> FloatArray:
