@@ -98,7 +98,7 @@ def score_fit(folder: str | Path, draws: int = DRAWS,
             "case": name, "held_out": name in TEST_BY_NAME,
             "structure": marker.get("structure", "today"), "root_seed": seed,
             "span_years": span, "outcome_years": y,
-            "agree_share": float(forecast.cdf(span)),
+            "agree_share": min(1.0, float(forecast.cdf(span))),  # weights sum to 1 ± ulps
             "median_years": float(np.median(agreeing)) if agreeing.size * 2 > draws else None,
             "q05_years": lo, "q95_years": hi, "inside": sc.inside(forecast, y),
             "width": sc.width(forecast),
