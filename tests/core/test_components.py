@@ -19,6 +19,7 @@ from diplosim.engine.network import Connectivity
 from diplosim.io.errors import InputError
 from diplosim.io.overrides import apply_overrides, parse_assignment
 from diplosim.io.yamlio import parse_yaml
+from diplosim.results import runset
 from diplosim.results.replicate import replication_seeds, seed_label
 from diplosim.results.runset import combine, read_runset, write_runset
 from diplosim.results.tables import TABLES, simulate
@@ -581,15 +582,15 @@ def test_a_results_folder_reads_back_equal(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_folder_and_no_temporary_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    original = pd.DataFrame.to_csv
+    original = runset.write_csv
 
-    def fail_on_second(self: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+    def fail_on_second(table: pd.DataFrame, path: Path) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return original(self, *args, **kwargs)
+        original(table, path)
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_on_second)
+    monkeypatch.setattr(runset, "write_csv", fail_on_second)
     tables = {"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"y": [2]})}
     with pytest.raises(OSError, match="disk full"):
         write_runset(tmp_path / "res", tables, {})

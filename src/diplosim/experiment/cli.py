@@ -11,9 +11,9 @@ import pandas as pd
 from diplosim.experiment.loader import load_experiment
 from diplosim.experiment.sensitivity import analyze
 from diplosim.experiment.store import read_sweep
-from diplosim.experiment.sweep import run_sweep, write_csv
+from diplosim.experiment.sweep import run_sweep
 from diplosim.io.extras import require
-from diplosim.io.outputs import atomic_write
+from diplosim.io.outputs import atomic_write, write_csv
 
 
 def sweep_command(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from diplosim.experiment.runner import Chunk, Evaluator, RunContext, RunSpec, ru
 from diplosim.experiment.spec import Experiment
 from diplosim.experiment.store import DESIGN, SweepStore, write_parquet
 from diplosim.io.errors import InputError
-from diplosim.io.outputs import FORMAT, atomic_write, claim_folder, write_json
+from diplosim.io.outputs import FORMAT, atomic_write, claim_folder, write_csv, write_json
 from diplosim.io.progress import Progress
 from diplosim.results.posterior import Posterior
 from diplosim.results.runset import command_line, now, versions
@@ -304,10 +304,6 @@ def export_csv(path: Path) -> None:
         tables["series"] = result.series
     for name, table in tables.items():
         atomic_write(csv_dir / f"{name}.csv", functools.partial(write_csv, table))
-
-
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False)
 
 
 def outcome_table(result: Any, outcomes: list[str] | None = None) -> pd.DataFrame:

@@ -241,3 +241,26 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str)))
+
+
+def write_csv(table: Any, path: Path) -> None:
+    """A table (a pandas DataFrame) as CSV, written by Arrow's CSV writer (several times
+    faster than pandas' on the engine's large tables): a header row, string values quoted,
+    numbers in their shortest exact form (``1`` for 1.0), ``true``/``false``, dates as
+    YYYY-MM-DD, missing values empty. A table Arrow cannot hold is written by pandas."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    try:
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        table.to_csv(path, index=False)
+        return
+    for i, field in enumerate(arrow.schema):
+        if pa.types.is_timestamp(field.type):  # calendar dates: no time of day to write
+            column = arrow.column(i)
+            day = pc.cast(column, pa.date32())
+            if pc.all(pc.equal(pc.cast(day, field.type), column)).as_py() in (True, None):
+                arrow = arrow.set_column(i, field.name, day)
+    pa_csv.write_csv(arrow, path)

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from diplosim.io.errors import InputError
-from diplosim.io.outputs import FORMAT, RESULTS_MARKER, claim_folder
+from diplosim.io.outputs import FORMAT, RESULTS_MARKER, claim_folder, write_csv
 from diplosim.results.tables import TABLES, RunResult
 from diplosim.scenario.dates import as_date
 
@@ -113,7 +113,7 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
             df.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd")
             if csv:
                 (tmp / "csv").mkdir(exist_ok=True)
-                df.to_csv(tmp / "csv" / f"{name}.csv", index=False)
+                write_csv(df, tmp / "csv" / f"{name}.csv")
         marked = {"format": FORMAT, "kind": "run", **provenance}
         (tmp / RESULTS_MARKER).write_text(json.dumps(marked, indent=2, default=str))
         if before_publish is not None:
