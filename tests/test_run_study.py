@@ -52,6 +52,8 @@ def test_the_study_runs_skips_what_is_complete_and_scores_every_fit(tmp_path: Pa
     assert "seed check:" in first.stdout
     skill = pd.read_csv(out / "heldout" / "skill.csv")
     assert sorted(skill["root_seed"].unique()) == [7, 1945]
+    share = pd.read_csv(out / "heldout" / "scores.csv")["agree_share"]
+    assert share.between(0.0, 1.0).all()  # a share, not 1 + rounding
     again = run(str(out), "--structures", "today", *TINY)
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.count("complete, skipped") == 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The held-out study of docs/validity.md in one resumable command: the joint fit of each
-# structure with each root seed (today, mandates, political_changes, staged; seeds 1945 and 7),
-# the seed check of each structure, then the scores of every complete fit (diplosim heldout).
+# structure with each root seed (today, mandates, political_changes, staged, red_lines; seeds
+# 1945 and 7), the seed check of each structure, then the scores of every complete fit
+# (diplosim heldout).
 #
 #   experiments/fits/run_study.sh OUT [--structures "today mandates"] [calibrate options...]
 #
@@ -10,8 +11,8 @@
 # of another structure or seed stops the study (exit 2). Fits go to OUT/<structure>_<seed>/,
 # the scores to OUT/heldout/ (which diplosim heldout replaces only if it wrote it). Options after
 # OUT go to every `diplosim calibrate --joint` (for example a smaller --population to try it out);
-# the study's rules fix the defaults. 45–82 minutes a fit on two cores (45–54 with nothing beside
-# it): six to eleven hours.
+# the study's rules fix the defaults. 30–80 minutes a fit on two cores (structure 5, red lines,
+# the longest): seven to twelve hours.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 if [ $# -lt 1 ] || [[ "$1" == -* ]]; then
@@ -19,7 +20,7 @@ if [ $# -lt 1 ] || [[ "$1" == -* ]]; then
   exit 2
 fi
 out="$1"; shift
-structures="today mandates political_changes staged"
+structures="today mandates political_changes staged red_lines"
 if [ "${1:-}" = "--structures" ]; then
   [ $# -ge 2 ] || { echo "run_study.sh: --structures needs a list, e.g. \"today mandates\"" >&2; exit 2; }
   structures="$2"; shift 2
