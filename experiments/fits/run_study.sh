@@ -12,7 +12,7 @@
 # the scores to OUT/heldout/ (which diplosim heldout replaces only if it wrote it). Options after
 # OUT go to every `diplosim calibrate --joint` (for example a smaller --population to try it out);
 # the study's rules fix the defaults. Each fit up to about 80 minutes on two cores (measured
-# 45–82 before the talks' speed-up of 7 December 2026; structure 5's last 24,000 simulations
+# 45–82 before the talks' speed-up of 7 December 2026; structure 5's last 21,659 simulations
 # 42 minutes after it): ten fits, most of a day.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
