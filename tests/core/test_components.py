@@ -17,6 +17,7 @@ from diplosim.engine.channels import Channels
 from diplosim.engine.model import DiplomacyModel
 from diplosim.engine.network import Connectivity
 from diplosim.io.errors import InputError
+from diplosim.io.outputs import write_csv
 from diplosim.io.overrides import apply_overrides, parse_assignment
 from diplosim.io.yamlio import parse_yaml
 from diplosim.results import runset
@@ -595,6 +596,20 @@ def test_a_failed_write_leaves_no_folder_and_no_temporary_files(
     with pytest.raises(OSError, match="disk full"):
         write_runset(tmp_path / "res", tables, {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_copies_read_back_as_the_tables_they_copy(tmp_path: Path) -> None:
+    table = pd.DataFrame({
+        "replication": [0, 1, 2], "seed": ["1961/0", "1961/1", 'a "quoted", text'],
+        "date": pd.to_datetime(["1960-12-01", "1961-01-01", "1961-02-01"]),
+        "tension": [0.525, 1.0, float("nan")], "agreed": [True, False, True]})
+    write_csv(table, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[1].startswith('0,"1961/0",1960-12-01,')
+    back = pd.read_csv(tmp_path / "t.csv", parse_dates=["date"])
+    pd.testing.assert_frame_equal(back, table, check_dtype=False)
+    mixed = pd.DataFrame({"deal": [{"a": 1}, None]})  # Arrow cannot hold it: pandas writes it
+    write_csv(mixed, tmp_path / "m.csv")
+    assert pd.read_csv(tmp_path / "m.csv")["deal"].tolist()[0] == "{'a': 1}"
 
 
 def test_a_results_path_that_is_a_file_is_refused(tmp_path: Path) -> None:

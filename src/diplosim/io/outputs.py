@@ -254,13 +254,12 @@ def write_csv(table: Any, path: Path) -> None:
 
     try:
         arrow = pa.Table.from_pandas(table, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        table.to_csv(path, index=False)
-        return
-    for i, field in enumerate(arrow.schema):
-        if pa.types.is_timestamp(field.type):  # calendar dates: no time of day to write
-            column = arrow.column(i)
-            day = pc.cast(column, pa.date32())
-            if pc.all(pc.equal(pc.cast(day, field.type), column)).as_py() in (True, None):
-                arrow = arrow.set_column(i, field.name, day)
-    pa_csv.write_csv(arrow, path)
+        for i, field in enumerate(arrow.schema):
+            if pa.types.is_timestamp(field.type):  # calendar dates: no time of day to write
+                column = arrow.column(i)
+                day = pc.cast(column, pa.date32())
+                if pc.all(pc.equal(pc.cast(day, field.type), column)).as_py() in (True, None):
+                    arrow = arrow.set_column(i, field.name, day)
+        pa_csv.write_csv(arrow, path)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        table.to_csv(path, index=False)  # replaces whatever Arrow began to write
