@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -243,3 +244,42 @@ def test_negotiation_strategy_errors_carry_the_scenario_path(scenario: Scenario)
     text = str(err.value)
     assert "negotiation.session.parties.0.strategy.kind" in text
     assert "track2_transfer.yaml" in text
+
+
+@pytest.mark.parametrize("structure", ["today", "red_lines"])
+def test_talks_computed_whole_run_as_the_per_round_sessions(
+        structure: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scenario's talks open alternating-offers sessions computed whole
+    (negotiation.planned); every table of the run is the same as with per-round sessions."""
+    from diplosim.analysis.cases import CASES
+    from diplosim.analysis.joint_fit import JOINT_PRIORS, STRUCTURE_PRIORS, STRUCTURES, JointModel
+    from diplosim.engine import talks as talks_module
+    from diplosim.results.tables import TABLES, simulate_tables
+
+    model = JointModel("pooled", tuple(c.name for c in CASES), 4, fixed=STRUCTURES[structure])
+    priors = (*JOINT_PRIORS, *STRUCTURE_PRIORS.get(structure, ()))
+    rng = np.random.default_rng(3)
+    seeds = [11, 12, 13, 14]
+    planned_seen = 0
+    real_open = talks_module.open_session
+
+    def per_round(plan: Any, parties: Any, rng: Any, planned: bool = False) -> Any:
+        return real_open(plan, parties, rng, planned=False)
+
+    def counting(plan: Any, parties: Any, rng: Any, planned: bool = False) -> Any:
+        nonlocal planned_seen
+        session = real_open(plan, parties, rng, planned=planned)
+        planned_seen += type(session).__name__ == "PlannedAlternatingOffers"
+        return session
+
+    for case in CASES:
+        params = {p.path: float(rng.uniform(p.low, p.high)) for p in priors}
+        sc = model.scenario(case.name, params)
+        labels = [str(s) for s in seeds]
+        monkeypatch.setattr(talks_module, "open_session", counting)
+        fast = simulate_tables(sc, seeds, labels)
+        monkeypatch.setattr(talks_module, "open_session", per_round)
+        slow = simulate_tables(sc, seeds, labels)
+        for name in TABLES:
+            pd.testing.assert_frame_equal(fast[name], slow[name], obj=f"{case.name}: {name}")
+    assert planned_seen > 20  # the planned sessions were the ones played

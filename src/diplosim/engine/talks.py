@@ -338,7 +338,7 @@ class Talks:
                    for p, r, lim in zip(plan.parties, reservation, limits, strict=True)]
         s = plan.spec
         self.plan = plan
-        self.session = open_session(plan, parties, self.rng)
+        self.session = open_session(plan, parties, self.rng, planned=True)
         self.stages_left = self.stage_count
         self.current = {
             "dyad": self.label, "talks": len(self.records) + 1, "opened": t,

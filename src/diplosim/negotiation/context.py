@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +25,7 @@ from diplosim.negotiation.measures import (
     nash_point,
     pareto_frontier,
 )
-from diplosim.negotiation.utilities import LinearAdditiveUtility, utility_matrix
+from diplosim.negotiation.utilities import OUTSIDE, LinearAdditiveUtility, utility_matrix
 
 IntArray = NDArray[np.intp]
 
@@ -41,11 +41,11 @@ class ProtocolKind(StrEnum):
 
 #: Deal sets and their utility tables, shared between sessions (a scenario's talks open many
 #: sessions on the same few spaces and preferences); the oldest are dropped past _SHARED_MOST.
-_SHARED_TABLES: dict[object, FloatArray] = {}
+_SHARED_TABLES: dict[object, NDArray[Any]] = {}
 _SHARED_MOST = 512
 
 
-def _shared(key: object, build: Callable[[], FloatArray]) -> FloatArray:
+def _shared(key: object, build: Callable[[], NDArray[Any]]) -> NDArray[Any]:
     table = _SHARED_TABLES.get(key)
     if table is None:
         table = build()
@@ -88,9 +88,13 @@ class Setting:
     def deal_utilities(self) -> FloatArray:
         """Every party's utility for every deal, ``(n_deals, n_parties)`` (read-only: shared by
         the sessions whose parties weigh the deals alike; reservations do not enter)."""
-        key = (self.space, self.resolution,
-               tuple((u.weights, u.ideal, u.scores, u.limits) for u in self.utilities))
-        return _shared(key, lambda: utility_matrix(self.utilities, self.deals))
+        return _shared(self._table_key, lambda: utility_matrix(self.utilities, self.deals))
+
+    @cached_property
+    def _table_key(self) -> tuple[object, ...]:
+        """What :attr:`deal_utilities` depends on: the space, the grid and the preferences."""
+        return (self.space, self.resolution,
+                tuple((u.weights, u.ideal, u.scores, u.limits) for u in self.utilities))
 
     @cached_property
     def reservations(self) -> FloatArray:
@@ -103,8 +107,10 @@ class Setting:
 
     @cached_property
     def frontier(self) -> IntArray:
-        """Rows of :attr:`deals` on the Pareto frontier, party 0's best first."""
-        return pareto_frontier(self.deal_utilities)
+        """Rows of :attr:`deals` on the Pareto frontier, party 0's best first (shared like the
+        table it is read from)."""
+        return _shared(("frontier", self._table_key),
+                       lambda: pareto_frontier(self.deal_utilities))
 
     @cached_property
     def nash(self) -> BargainingSolution | None:
@@ -126,6 +132,31 @@ class Setting:
     @cached_property
     def _utility_memo(self) -> dict[bytes, tuple[float, ...]]:
         return {}
+
+    @cached_property
+    def single_utilities(self) -> FloatArray:
+        """Every party's utility of every deal as :meth:`utility_of` gives it for that one deal,
+        ``(n_deals, n_parties)``: a single deal's utility can differ from
+        :attr:`deal_utilities`' in the last bits (a 1-row product), and sessions weigh offers one
+        at a time. The values without red lines are shared like the tables; a party's red lines
+        then set the deals outside them to ``OUTSIDE``, as its utility does."""
+        key = ("single", self.space, self.resolution,
+               tuple((u.weights, u.ideal, u.scores) for u in self.utilities))
+
+        def build() -> FloatArray:
+            return np.array([[u.value_within(row) for u in self.utilities]
+                             for row in self.deals.tolist()],
+                            dtype=np.float64).reshape(len(self.deals), -1)
+
+        table = _shared(key, build)
+        if not any(u.limits for u in self.utilities):
+            return table
+        out = table.copy()
+        for j, u in enumerate(self.utilities):
+            if u.limits:
+                out[~u.acceptable(self.deals), j] = OUTSIDE
+        out.setflags(write=False)
+        return out
 
     @cached_property
     def best_utilities(self) -> FloatArray:
@@ -156,6 +187,23 @@ class Setting:
     def _pick_memo(self) -> dict[tuple[int, float], int]:
         return {}
 
+    def pick_rows(self, party: int, targets: FloatArray) -> IntArray:
+        """The rows :meth:`pick` offers at each of ``targets``, at once: the first row in
+        ``party``'s order whose running maximum of own utility reaches the target (the same
+        comparisons as :meth:`pick`; the same rows)."""
+        order, reach = self._pick_order[party], self._pick_reach[party]
+        at = np.searchsorted(reach, np.asarray(targets, dtype=np.float64) - TOL, side="left")
+        at = np.where(at < len(order), at, np.searchsorted(reach, reach[-1] - TOL, side="left"))
+        return np.asarray(order[at], dtype=np.intp)
+
+    @cached_property
+    def _pick_reach(self) -> FloatArray:
+        """Per party, the running maximum of its own utility along its pick order (the last is
+        its best utility over every deal)."""
+        order = self._pick_order
+        return _shared(("reach", self._table_key), lambda: np.maximum.accumulate(
+            np.take_along_axis(self.deal_utilities.T, order, axis=1), axis=1))
+
     def _pick_row(self, party: int, target: float) -> int:
         own, order = self.deal_utilities[:, party], self._pick_order[party]
         reach = own[order] >= target - TOL
@@ -164,22 +212,27 @@ class Setting:
         return int(order[np.argmax(reach)])
 
     @cached_property
-    def _pick_order(self) -> tuple[IntArray, ...]:
-        """Per party, every row in :meth:`pick`'s order of preference: the others' largest
-        minimum utility, then largest sum, then the smallest own utility, then the lowest row
-        (so a pick is the first row in this order that reaches the target)."""
-        u = self.deal_utilities
-        rows = np.arange(len(u))
-        orders = []
-        for party in range(u.shape[1]):
-            others = np.delete(u, party, axis=1)
-            if others.shape[1] == 0:
-                orders.append(rows)
-                continue
-            low = np.round(others.min(axis=1), 12)
-            total = np.round(others.sum(axis=1), 12)
-            orders.append(np.lexsort((rows, u[:, party], -total, -low)))
-        return tuple(orders)
+    def _pick_order(self) -> IntArray:
+        """Per party (a row each), every row in :meth:`pick`'s order of preference: the others'
+        largest minimum utility, then largest sum, then the smallest own utility, then the
+        lowest row (so a pick is the first row in this order that reaches the target). Shared
+        like the table it is read from."""
+
+        def build() -> IntArray:
+            u = self.deal_utilities
+            rows = np.arange(len(u))
+            orders = []
+            for party in range(u.shape[1]):
+                others = np.delete(u, party, axis=1)
+                if others.shape[1] == 0:
+                    orders.append(rows)
+                    continue
+                low = np.round(others.min(axis=1), 12)
+                total = np.round(others.sum(axis=1), 12)
+                orders.append(np.lexsort((rows, u[:, party], -total, -low)))
+            return np.stack(orders)
+
+        return _shared(("order", self._table_key), build)
 
 
 @dataclass(frozen=True, eq=False)

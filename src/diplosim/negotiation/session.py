@@ -25,6 +25,7 @@ from diplosim.io.validation import problems_from, validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.negotiation.context import ProtocolKind
 from diplosim.negotiation.issues import MAX_GRID, Issue, IssueKind, OutcomeSpace
+from diplosim.negotiation.planned import PlannedAlternatingOffers, plannable
 from diplosim.negotiation.protocols import (
     AlternatingOffers,
     Mediator,
@@ -565,14 +566,19 @@ def build_session(plan: SessionPlan, seed: int | None = None) -> Session:
     return open_session(plan, plan.parties, rng)
 
 
-def open_session(plan: SessionPlan, parties: Sequence[Party], rng: np.random.Generator) -> Session:
+def open_session(plan: SessionPlan, parties: Sequence[Party], rng: np.random.Generator, *,
+                 planned: bool = False) -> Session:
     """A session of ``plan``'s protocol between ``parties`` (the plan's, or the same with other
-    reservation values, as talks in a scenario open them) drawing from ``rng``."""
+    reservation values, as talks in a scenario open them) drawing from ``rng``. ``planned``:
+    an alternating-offers session the parties' strategies allow is computed whole
+    (:class:`~diplosim.negotiation.planned.PlannedAlternatingOffers`: the same results, faster;
+    its offers and trace are written when its result is asked)."""
     spec = plan.spec
     kw: dict[str, Any] = {"deadline": spec.deadline, "rng": rng, "resolution": spec.resolution}
     cls = plan.protocol
     if cls is AlternatingOffers:
-        return AlternatingOffers(plan.space, parties, first=plan.first, **kw)
+        session = PlannedAlternatingOffers if planned and plannable(parties) else cls
+        return session(plan.space, parties, first=plan.first, **kw)
     if cls is SingleText:
         return SingleText(plan.space, parties, mediator=plan.mediator, **kw)
     return cls(plan.space, parties, **kw)

@@ -118,10 +118,13 @@ class TimeDependent(Strategy):
     def conceder(cls, e: float = 5.0) -> TimeDependent:
         return cls(e=e)
 
+    def concession(self, round_: int, deadline: int) -> float:
+        """``F(t)``: the share of the way from ``u_max`` to ``r`` conceded at round ``round_``."""
+        tau = 1.0 if deadline <= 1 else min(1.0, round_ / (deadline - 1))
+        return float(self.k + (1.0 - self.k) * tau ** (1.0 / self.e))
+
     def target(self, view: View) -> float:
-        deadline = view.setting.deadline
-        tau = 1.0 if deadline <= 1 else min(1.0, view.round / (deadline - 1))
-        f = self.k + (1.0 - self.k) * tau ** (1.0 / self.e)
+        f = self.concession(view.round, view.setting.deadline)
         r = view.reservation
         return float(r + (1.0 - f) * (view.setting.best_utility(view.me) - r))
 

@@ -195,8 +195,13 @@ class LinearAdditiveUtility:
             if (not limit.low - TOL <= xk <= limit.high + TOL
                     or (limit.excluded and round(xk) in limit.excluded)):
                 return OUTSIDE
-        row = [s[min(max(round(v[k]), 0), len(s) - 1)] if s is not None
-               else (1.0 if far == 0 else 1.0 - abs(v[k] - a) / far)
+        return self.value_within(v)
+
+    def value_within(self, deal: Sequence[float]) -> float:
+        """The utility of one deal (a list of its coordinates) as if it lay within the party's
+        red lines: :meth:`__call__`'s number for a deal inside them."""
+        row = [s[min(max(round(deal[k]), 0), len(s) - 1)] if s is not None
+               else (1.0 if far == 0 else 1.0 - abs(deal[k] - a) / far)
                for k, a, far, s in self._per_issue]
         return float((np.array([row]) @ self._weights)[0])
 
