@@ -7,6 +7,7 @@ runs."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -272,18 +273,26 @@ def test_tables_of_variants_of_two_structures_come_back_in_replication_order() -
     assert list(dict.fromkeys(built["dyads"]["replication"])) == [0, 1, 2, 3]
 
 
-def test_a_batch_without_redundancy_records_everything_else_unchanged() -> None:
-    """redundancy=False skips the maximum flows (a fit reads only connected): every other
-    record is the same, redundancy is 0."""
+def test_a_lean_batch_records_what_a_fit_reads_unchanged() -> None:
+    """lean=True (a fit's batches) records connected and the talks' records only: those equal
+    the full batch's, bit for bit, and the rest is left 0 or empty."""
     scenario = load_scenario(ROOT / "scenarios" / "northern_ireland_nine_tracks.yaml")
     seeds = replication_seeds(19, 3)
-    full, lean = Batch(scenario, seeds), Batch(scenario, seeds, redundancy=False)
+    full, lean = Batch(scenario, seeds), Batch(scenario, seeds, lean=True)
     full.run()
     lean.run()
-    for name in ("tension", "misperception", "flow", "mission_closed", "connected", "open"):
-        np.testing.assert_array_equal(getattr(full.recorder, name), getattr(lean.recorder, name))
-    assert full.recorder.redundancy.any()
-    assert not lean.recorder.redundancy.any()
+    np.testing.assert_array_equal(full.recorder.connected, lean.recorder.connected)
+    assert full.recorder.n == lean.recorder.n
+    for r in range(len(seeds)):
+        a, b = full.replication(r), lean.replication(r)
+        assert a.talks is not None
+        assert b.talks is not None
+        assert json.dumps(a.talks.records, default=str) == json.dumps(b.talks.records, default=str)
+        assert len(a.recorder.change_step) > 1
+        assert [len(x) for x in b.recorder.change_step] == [0]  # step 0's empty entry only
+    for name in ("tension", "misperception", "flow", "mission_closed", "redundancy", "open"):
+        assert not getattr(lean.recorder, name).any(), name
+    assert all(getattr(full.recorder, name).any() for name in ("tension", "redundancy", "open"))
     assert [len(x) for x in full.logs] == [len(x) for x in lean.logs]
 
 

@@ -91,6 +91,31 @@ def test_planned_session_equals_the_per_round_one(
     assert fast.done
 
 
+@given(problems(), st.lists(st.integers(0, 12), min_size=1, max_size=12))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_advancing_many_rounds_equals_stepping_them(
+    problem: tuple[OutcomeSpace, list[Party], int, int, int], chunks: list[int],
+) -> None:
+    """advance(k), as the talks play a step's rounds, leaves the session as k steps of the
+    per-round one; outcome() holds result()'s values."""
+    space, parties, deadline, first, resolution = problem
+    kw = {"deadline": deadline, "first": first, "resolution": resolution}
+    slow = AlternatingOffers(space, parties, rng=np.random.default_rng(0), **kw)
+    fast = PlannedAlternatingOffers(space, parties, rng=np.random.default_rng(0), **kw)
+    for k in [*chunks, deadline]:
+        slow.advance(k)
+        fast.advance(k)
+        assert (fast.round, fast.played, fast.done, fast.reason) \
+            == (slow.round, slow.played, slow.done, slow.reason)
+        same(fast.result(), slow.result())
+        for session in (fast, slow):
+            result, outcome = session.result(), session.outcome()
+            for name in outcome._fields:
+                x, y = getattr(outcome, name), getattr(result, name)
+                assert x == y or (isinstance(x, float) and math.isnan(x) and math.isnan(y)), name
+    assert fast.done
+
+
 @given(problems(), st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=20))
 @settings(max_examples=100, deadline=None)
 def test_pick_rows_are_the_picks(problem: tuple[OutcomeSpace, list[Party], int, int, int],
@@ -101,6 +126,26 @@ def test_pick_rows_are_the_picks(problem: tuple[OutcomeSpace, list[Party], int, 
     for party in (0, 1):
         rows = s.pick_rows(party, np.array(targets))
         assert [s.deals[r].tolist() for r in rows] == [s.pick(party, t).tolist() for t in targets]
+
+
+@given(problems(), st.floats(0, 0.95), st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_with_reservation_is_replace(problem: tuple[OutcomeSpace, list[Party], int, int, int],
+                                     reservation: float, keep_limits: bool) -> None:
+    """The talks' with_reservation gives the utility dataclasses.replace gives: every field
+    (the weights normalised once more, to the bit) and every deal's utility."""
+    space = problem[0]
+    for party in problem[1]:
+        u = party.utility
+        limits = u.limits if keep_limits else ()
+        fast, slow = u.with_reservation(reservation, limits), replace(
+            u, reservation=reservation, limits=limits)
+        assert [getattr(fast, f.name) for f in fields(slow)] \
+            == [getattr(slow, f.name) for f in fields(slow)]
+        deals = space.grid(5)
+        assert [fast(d) for d in deals] == [slow(d) for d in deals]
+    with pytest.raises(ValueError, match="reservation"):
+        problem[1][0].utility.with_reservation(1.0)
 
 
 def test_single_utilities_are_each_deals_own() -> None:

@@ -180,8 +180,8 @@ class JointModel:
         first = np.full(len(flat), np.nan)
         connected = np.zeros((len(flat), len(target.windows)))
         span = 0.0
-        # summarised as they run; the targets read connected, never redundancy
-        for chunk, batch in run_batches(scenarios[0], flat, variants, redundancy=False,
+        # summarised as they run; lean: the targets read connected and the talks' records only
+        for chunk, batch in run_batches(scenarios[0], flat, variants, lean=True,
                                         most=FIT_BATCH):
             runs = summarise_runs(target, [batch.replication(r) for r in range(len(chunk))])
             first[chunk], connected[chunk], span = runs.first_agreement, runs.connected, runs.span

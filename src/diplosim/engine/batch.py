@@ -39,6 +39,7 @@ from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension, TensionRates
 from diplosim.engine.terms import PER_TERM, Terms, dyad_state
 from diplosim.io.errors import InputError
+from diplosim.negotiation.planned import PlannedAlternatingOffers
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.rates import hazards
@@ -327,12 +328,13 @@ class Replication:
 
 class Batch:
     """``len(seeds)`` replications of ``scenario`` stepped together (see the module's doc);
-    ``variants``: one scenario per replication, of the scenario's structure; ``redundancy``
-    False skips the maximum flows behind the redundancy metric (recorded as 0; every other
-    record, ``connected`` included, is unchanged)."""
+    ``variants``: one scenario per replication, of the scenario's structure. ``lean``: record
+    only what a fit reads — ``connected`` per step and the talks' records (each replication's
+    talks) — skipping the rest's work: the maximum flows behind redundancy, the other metrics'
+    rows and the channels' level changes (left 0 and empty); the run itself is the same."""
 
     def __init__(self, scenario: Scenario, seeds: Sequence[Any],
-                 variants: Sequence[Scenario] | None = None, redundancy: bool = True) -> None:
+                 variants: Sequence[Scenario] | None = None, lean: bool = False) -> None:
         if not seeds:
             raise InputError.single("a batch needs at least one replication", source="seeds")
         reps = len(seeds)
@@ -407,6 +409,15 @@ class Batch:
         self._talks_window = np.zeros((c.step.window_values, len(active)))
         # each talks' state as the step reads it (Talks.idle), kept up to date by _refresh
         self._in_session = np.zeros(len(active), dtype=bool)
+        # Talks in a planned session (PlannedAlternatingOffers), whose steps only count rounds
+        # until it ends: the rounds it has yet to play (-1: no such session), and the rounds
+        # played in steps the batch skipped, given to the session before its talks step again
+        self._rounds_left = np.full(len(active), -1, dtype=np.int64)
+        self._owed = np.zeros(len(active), dtype=np.int64)
+        groups: dict[tuple[Any, ...], list[int]] = {}  # talks with the same rounds per step
+        for i, (_, x) in enumerate(active):
+            groups.setdefault((x.spec.rounds_per_year, x.spec.rounds_per_step), []).append(i)
+        self._round_groups = [(active[ix[0]][1], np.array(ix)) for ix in groups.values()]
         self._in_force = np.zeros(len(active), dtype=bool)
         self._cooldown = np.array([x.cooldown_until for _, x in active], dtype=np.int64)
         self._shortfall = np.zeros(len(active))
@@ -423,8 +434,8 @@ class Batch:
             ev.spec.type == "political_change" and ev.spec.kind in LEADER_STEP)}
         self._ripeness = _Ripeness(*(np.array([getattr(x.spec.ripeness, name) for _, x in active])
                                      for name in ("hurting", "band", "way_out")))
-        # redundancy False: connected only, redundancy recorded as 0 (a fit reads no redundancy)
-        self.network = Connectivity(c, spec.metrics.min_access, reps, redundancy)
+        self.lean = lean  # connected only, without redundancy (a fit reads no more)
+        self.network = Connectivity(c, spec.metrics.min_access, reps, not lean)
         self.recorder = Recorder(spec.steps, n_dyads, reps * self.ntr, len(c.kinds.names))
         self.logs: list[list[LogEntry]] = [[] for _ in range(reps)]
         self.changes: list[tuple[list[Any], list[Any], list[Any]]] = [
@@ -443,6 +454,9 @@ class Batch:
                           dtype=float)
 
     def _record(self) -> None:
+        if self.lean:
+            self.recorder.record_connected(self.network.compute(self.channels.level)[0])
+            return
         at_formal = self.channels.missions_at_formal(self.n_dyads)
         self._had_mission |= at_formal
         mission_closed = self._had_mission & ~at_formal
@@ -476,7 +490,7 @@ class Batch:
         if self._talks:
             self._step_talks(t)
         changed = np.flatnonzero(before != self.channels.level)
-        if changed.size:
+        if changed.size and not self.lean:
             owner = changed // self.nch
             new = self.channels.level[changed]
             for r in np.unique(owner):
@@ -539,6 +553,15 @@ class Batch:
         able = ~self._in_force & (self._in_session | ((t >= self._cooldown) & open_direct
                                                       & ripe & ~blocked))
         able[in_force] = False  # this step's breakdowns open nothing
+        # A planned session that this step's rounds do not end (its channel open, not blocked)
+        # is not stepped: its rounds are owed to it (Talks.step would only count them).
+        counting = able & (self._rounds_left > 0) & open_direct & ~blocked
+        if counting.any():
+            owed = self._owed + self._rounds_at(t)
+            skip = counting & (owed < self._rounds_left)
+            self._owed[skip] = owed[skip]
+            able &= ~skip
+        self._settle(np.flatnonzero(able & (self._owed > 0)))
         if self._win_sets:
             self._sync_hurting(np.flatnonzero(able).tolist())
         for i in np.flatnonzero(able).tolist():
@@ -546,6 +569,22 @@ class Batch:
             now = Now(float(tension_now[i]), float(m[i]), bool(open_direct[i]), bool(ripe[i]),
                       float(share[i]))
             self.logs[rep].extend(talks.step(t, self.tension, level, now))
+            self._refresh(i)
+
+    def _rounds_at(self, t: int) -> NDArray[np.int64]:
+        """Every talks' protocol rounds in step ``t`` (:meth:`Talks.rounds`)."""
+        rounds = np.zeros(len(self._talks), dtype=np.int64)
+        for talks, idx in self._round_groups:
+            rounds[idx] = talks.rounds(t)
+        return rounds
+
+    def _settle(self, indices: NDArray[np.int64]) -> None:
+        """Give the planned sessions of the talks ``indices`` the rounds owed to them."""
+        for i in indices.tolist():
+            session = self._talks[i][1].session
+            assert session is not None
+            session.advance(int(self._owed[i]))
+            self._owed[i] = 0
             self._refresh(i)
 
     def _sync_hurting(self, indices: Any) -> None:
@@ -565,7 +604,10 @@ class Batch:
     def _refresh(self, i: int) -> None:
         """What the batch keeps of the talks ``i`` after they stepped."""
         talks = self._talks[i][1]
-        self._in_session[i] = talks.session is not None
+        session = talks.session
+        self._in_session[i] = session is not None
+        left = session.rounds_left if isinstance(session, PlannedAlternatingOffers) else None
+        self._rounds_left[i] = -1 if left is None else left
         self._in_force[i] = talks.in_force is not None
         self._cooldown[i] = talks.cooldown_until
         if talks.in_force is not None:
@@ -575,9 +617,11 @@ class Batch:
         """Run every replication to the scenario's last step."""
         while self.t < self.horizon:
             self.step()
+        self._settle(np.flatnonzero(self._owed))
 
     def replication(self, r: int) -> Replication:
         """Replication ``r`` as a one-replication view (its slice of every record)."""
+        self._settle(np.flatnonzero(self._owed))  # its session, if any, as far as it has played
         big = self.recorder
         c = self.scenario.compiled
         rec = Recorder(0, self.nd, self.ntr, len(c.kinds.names))

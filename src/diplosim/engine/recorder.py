@@ -72,6 +72,13 @@ class Recorder:
         self.open[i] = open_counts
         self.n += 1
 
+    def record_connected(self, connected: NDArray[np.int8]) -> None:
+        """A step of which only ``connected`` is recorded (a lean batch: the others stay 0)."""
+        if self.n >= self.connected.shape[0]:
+            self._grow()
+        self.connected[self.n] = connected
+        self.n += 1
+
     def record_levels(self, step: int, old: NDArray[np.int64], new: NDArray[np.int64]) -> None:
         changed = np.flatnonzero(old != new)
         if changed.size or step == 0:

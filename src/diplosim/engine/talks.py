@@ -47,7 +47,6 @@ import datetime as dt
 import json
 import math
 from collections import deque
-from dataclasses import replace
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -282,15 +281,14 @@ class Talks:
 
     def _play(self, t: int, tension: Tension) -> list[LogEntry]:
         """The rounds of step ``t``; the talks' end if the session ends."""
-        assert self.session is not None
-        when = None if self.calendar is None else date_of(t - 1, *self.calendar)
-        self.session.situation = Situation(t, when, float(tension.tension[self.dyad]))
-        for _ in range(self.rounds(t)):
-            self.session.step()
-            if self.session.done:
-                break
-        if self.session.done:
-            return self._finish(t, tension, str(self.session.result().reason))
+        session = self.session
+        assert session is not None
+        if session.reads_situation:
+            when = None if self.calendar is None else date_of(t - 1, *self.calendar)
+            session.situation = Situation(t, when, float(tension.tension[self.dyad]))
+        session.advance(self.rounds(t))
+        if session.done:
+            return self._finish(t, tension, str(session.reason))
         return []
 
     def agenda(self, levels: NDArray[np.int64]) -> tuple[str, tuple[str, ...]]:
@@ -333,8 +331,7 @@ class Talks:
         reservation = self.reservations(m)
         limits = ([self.win_sets.limits(p, plan.space.names) for p in range(2)]
                   if self.win_sets is not None else [(), ()])
-        parties = [Party(p.name, replace(p.utility, reservation=float(r), limits=lim),
-                         p.strategy)
+        parties = [Party(p.name, p.utility.with_reservation(float(r), tuple(lim)), p.strategy)
                    for p, r, lim in zip(plan.parties, reservation, limits, strict=True)]
         s = plan.spec
         self.plan = plan
@@ -356,7 +353,7 @@ class Talks:
     def _finish(self, t: int, tension: Tension, outcome: str) -> list[LogEntry]:
         assert self.session is not None
         assert self.current is not None
-        result = self.session.result()
+        result = self.session.outcome()
         agreed = result.agreed and result.deal_vector is not None
         plan = self.plan
         # Utilities under the parties' own (unhardened) preferences.

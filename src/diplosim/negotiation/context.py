@@ -120,6 +120,14 @@ class Setting:
         """A copy of row ``row`` of :attr:`deals`."""
         return np.array(self.deals[int(row)], dtype=np.float64)
 
+    def known_deal(self, row: int | np.integer) -> FloatArray:
+        """:meth:`deal` of ``row``, its utilities then known to :meth:`utility_of` from
+        :attr:`single_utilities` (the same numbers, without evaluating them again)."""
+        deal = self.deal(row)
+        self._utility_memo.setdefault(deal.tobytes(),
+                                      tuple(self.single_utilities[int(row)].tolist()))
+        return deal
+
     def utility_of(self, deal: FloatArray) -> tuple[float, ...]:
         """Every party's utility of ``deal``. Sessions offer and weigh the same few deals
         round after round, so each distinct deal is evaluated once (the same numbers)."""

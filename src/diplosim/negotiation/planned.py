@@ -40,7 +40,10 @@ def plannable(parties: Sequence[Party]) -> bool:
 class PlannedAlternatingOffers(AlternatingOffers):
     """:class:`AlternatingOffers` between time-dependent or tit-for-tat parties, its rounds
     computed at once when the first is played. ``offers`` and the trace are written when
-    :meth:`result` is asked (until then ``offers`` is empty)."""
+    :meth:`result` is asked (until then ``offers`` is empty); :meth:`advance` jumps over the
+    rounds between."""
+
+    reads_situation = False
 
     def __init__(
         self,
@@ -64,9 +67,37 @@ class PlannedAlternatingOffers(AlternatingOffers):
         if self._rows is None:
             self._rows, self._accept_at = self._plan()
         if self.round == self._accept_at:
-            self._deal = self.setting.deal(self._rows[self.round])
+            self._deal = self.setting.known_deal(self._rows[self.round])
             self._agreement_round = self.round
             self._reason = EndReason.AGREEMENT
+
+    @property
+    def rounds_left(self) -> int | None:
+        """The rounds the session has yet to play before it ends (by agreement or at the
+        deadline); None until its first round computes them."""
+        if self._rows is None or self.done:
+            return None if self._rows is None else 0
+        last = self.setting.deadline - 1 if self._accept_at is None else self._accept_at
+        return last + 1 - self.played
+
+    def advance(self, rounds: int) -> None:
+        """Play up to ``rounds`` rounds at once: the same state as as many :meth:`step`."""
+        if self.done or rounds <= 0:
+            return
+        if self._rows is None:
+            self._rows, self._accept_at = self._plan()
+        deadline = self.setting.deadline
+        last = deadline - 1 if self._accept_at is None else self._accept_at  # its last round
+        k = min(rounds, last + 1 - self.played)
+        self.played += k
+        if self.played <= last:
+            self.round += k
+        elif self._accept_at is not None:
+            self.round = last
+            self._round()  # the agreement
+        else:
+            self.round = deadline
+            self._end(EndReason.DEADLINE)
 
     def _end(self, reason: EndReason) -> None:
         self._reason = reason  # its trace event is written with the others by result()

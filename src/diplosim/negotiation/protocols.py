@@ -19,7 +19,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,19 @@ from diplosim.negotiation.utilities import LinearAdditiveUtility
 from diplosim.plugins import Parameters
 
 MEDIATOR = "mediator"
+
+
+class Outcome(NamedTuple):
+    """What a scenario's talks read of a session (:meth:`Session.outcome`): the fields of
+    :class:`NegotiationResult` of the same names, the same values, without the trace and the
+    measures the talks do not read."""
+
+    reason: EndReason
+    agreed: bool
+    deal: dict[str, Any] | None
+    deal_vector: tuple[float, ...] | None
+    rounds: int
+    distance_to_nash: float
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,9 @@ class Session(ABC):
     #: Where the session stands in a scenario's run (the talks set it before each step's
     #: rounds; the strategies read it in their View); all None outside a scenario.
     situation: Situation = Situation()
+    #: False for a session whose rounds never read :attr:`situation` (the talks then skip
+    #: setting it)
+    reads_situation: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -92,6 +108,18 @@ class Session(ABC):
     def done(self) -> bool:
         return self._reason is not EndReason.ONGOING
 
+    @property
+    def reason(self) -> EndReason:
+        """Why the session ended (``ongoing`` while not done)."""
+        return self._reason
+
+    def advance(self, rounds: int) -> None:
+        """Play up to ``rounds`` rounds, fewer if the session ends (as many :meth:`step`)."""
+        for _ in range(rounds):
+            if self.done:
+                return
+            self.step()
+
     def step(self) -> None:
         """Play one round (no-op once done)."""
         if self.done:
@@ -109,22 +137,32 @@ class Session(ABC):
             self.step()
         return self.result()
 
+    def outcome(self) -> Outcome:
+        """The outcome so far, without the trace and the measures beyond the distance to the
+        Nash point: what :meth:`result` gives in those fields, at less cost."""
+        s = self.setting
+        if self._deal is None:
+            return Outcome(self._reason, False, None, None, self.played, math.nan)
+        nash = s.nash
+        d_nash = (math.nan if nash is None
+                  else distance(s.utility_of(self._deal), nash.utilities))
+        return Outcome(self._reason, True, s.space.decode(self._deal),
+                       tuple(float(v) for v in self._deal), self.played, d_nash)
+
     def result(self) -> NegotiationResult:
         """The outcome so far (``reason`` is ``ongoing`` while not done)."""
         s = self.setting
-        agreed = self._deal is not None
+        o = self.outcome()
+        agreed = o.agreed
         if self._deal is not None:
             utilities = s.utility_of(self._deal)
             t = self._agreement_round or 0
             disc = tuple(u.discount**t * v for u, v in zip(s.utilities, utilities, strict=True))
-            deal = s.space.decode(self._deal)
-            vec: tuple[float, ...] | None = tuple(float(v) for v in self._deal)
         else:
             utilities = tuple(float(r) for r in s.reservations)
-            disc, deal, vec = utilities, None, None
+            disc = utilities
         nash = s.nash
         nash_u = None if nash is None else nash.utilities
-        d_nash = distance(utilities, nash_u) if agreed and nash_u is not None else math.nan
         smooth = s.n_parties == 2 and not any(i.kind is IssueKind.DISCRETE for i in s.space.issues)
         d_pareto = (
             distance_to_pareto(utilities, s.deal_utilities[s.frontier], interpolate=smooth)
@@ -137,15 +175,15 @@ class Session(ABC):
             issues=s.space.names,
             agreed=agreed,
             reason=self._reason,
-            deal=deal,
-            deal_vector=vec,
+            deal=o.deal,
+            deal_vector=o.deal_vector,
             utilities=utilities,
             discounted_utilities=disc,
             rounds=self.played,
             agreement_round=self._agreement_round,
             nash_deal=None if nash is None else s.space.decode(s.deals[nash.index]),
             nash_utilities=nash_u,
-            distance_to_nash=d_nash,
+            distance_to_nash=o.distance_to_nash,
             distance_to_pareto=d_pareto,
             social_welfare=social_welfare(utilities),
             trace=tuple(self._events),

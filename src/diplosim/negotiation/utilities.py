@@ -99,6 +99,22 @@ class LinearAdditiveUtility:
         if not 0.0 < self.discount <= 1.0:
             raise ValueError(f"discount must be in (0, 1], got {self.discount}")
 
+    def with_reservation(self, reservation: float,
+                         limits: tuple[Limit, ...] = ()) -> LinearAdditiveUtility:
+        """``dataclasses.replace(self, reservation=reservation, limits=limits)``, the same
+        numbers (the weights normalised once more, as ``__post_init__`` does), without checking
+        again the fields this utility passed: the talks open sessions with it."""
+        if not 0.0 <= reservation < 1.0:
+            raise ValueError(f"reservation must be in [0, 1), got {reservation}")
+        w = np.asarray(self.weights, dtype=np.float64)
+        out = object.__new__(LinearAdditiveUtility)
+        for name in ("space", "ideal", "scores", "discount"):
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "weights", tuple(float(v) for v in w / w.sum()))
+        object.__setattr__(out, "reservation", reservation)
+        object.__setattr__(out, "limits", limits)
+        return out
+
     @classmethod
     def create(
         cls,

@@ -103,12 +103,12 @@ def batch_size(scenario: Scenario, steps: int | None = None, most: int = 256) ->
 
 
 def run_batches(scenario: Scenario, seeds: Sequence[Any],
-                variants: Sequence[Scenario] | None = None, redundancy: bool = True,
+                variants: Sequence[Scenario] | None = None, lean: bool = False,
                 most: int = 256) -> Iterator[tuple[list[int], Batch]]:
     """The replications ``seeds`` of ``scenario`` (or each under its own of ``variants``) run
     as batches of at most :func:`batch_size` replications, variants of one structure together:
     yields each batch after it has run, with the indices (into ``seeds``) of its
-    replications (``redundancy`` False: :class:`~diplosim.engine.batch.Batch`'s; ``most``: the
+    replications (``lean``: :class:`~diplosim.engine.batch.Batch`'s; ``most``: the
     largest batch, within :data:`BATCH_BYTES` of records)."""
     from diplosim.engine.batch import Batch, group_by_structure
 
@@ -121,7 +121,7 @@ def run_batches(scenario: Scenario, seeds: Sequence[Any],
             chunk = group[first:first + size]
             batch = Batch(first_of, [seeds[i] for i in chunk],
                           None if variants is None else [variants[i] for i in chunk],
-                          redundancy)
+                          lean)
             batch.run()
             yield chunk, batch
 
