@@ -148,7 +148,7 @@ class PlannedAlternatingOffers(AlternatingOffers):
         for i, p in enumerate(self.parties):
             strategy = p.strategy
             assert isinstance(strategy, TimeDependent)
-            f = np.array([strategy.concession(t, deadline) for t in range(deadline + 1)])
+            f = strategy.concessions(deadline)
             picks[i] = s.pick_rows(i, r[i] + (1.0 - f) * (best[i] - r[i]))
         t = np.arange(deadline)
         proposer = (self.first + t) % 2

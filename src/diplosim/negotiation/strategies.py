@@ -16,6 +16,7 @@ reproducible from its seed and a strategy can be shared between parties and sess
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -123,6 +124,11 @@ class TimeDependent(Strategy):
         tau = 1.0 if deadline <= 1 else min(1.0, round_ / (deadline - 1))
         return float(self.k + (1.0 - self.k) * tau ** (1.0 / self.e))
 
+    def concessions(self, deadline: int) -> FloatArray:
+        """:meth:`concession` at rounds ``0 … deadline`` (read-only; computed once per
+        strategy and deadline)."""
+        return _concessions(self, deadline)
+
     def target(self, view: View) -> float:
         f = self.concession(view.round, view.setting.deadline)
         r = view.reservation
@@ -133,6 +139,13 @@ class TimeDependent(Strategy):
 
     def respond(self, view: View, offer: FloatArray) -> bool:
         return _accept_next(view, self, offer)
+
+
+@functools.lru_cache(maxsize=1024)
+def _concessions(strategy: TimeDependent, deadline: int) -> FloatArray:
+    out = np.array([strategy.concession(t, deadline) for t in range(deadline + 1)])
+    out.setflags(write=False)
+    return out
 
 
 @dataclass(frozen=True)
