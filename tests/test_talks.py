@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -249,8 +250,9 @@ def test_negotiation_strategy_errors_carry_the_scenario_path(scenario: Scenario)
 @pytest.mark.parametrize("structure", ["today", "red_lines"])
 def test_talks_computed_whole_run_as_the_per_round_sessions(
         structure: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scenario's talks open alternating-offers sessions computed whole
-    (negotiation.planned); every table of the run is the same as with per-round sessions."""
+    """A scenario's talks open alternating-offers and single-text sessions computed whole
+    (negotiation.planned), which the batch steps only when they end; every table of the run is
+    the same as with per-round sessions stepped every step."""
     from diplosim.analysis.cases import CASES
     from diplosim.analysis.joint_fit import JOINT_PRIORS, STRUCTURE_PRIORS, STRUCTURES, JointModel
     from diplosim.engine import talks as talks_module
@@ -260,16 +262,15 @@ def test_talks_computed_whole_run_as_the_per_round_sessions(
     priors = (*JOINT_PRIORS, *STRUCTURE_PRIORS.get(structure, ()))
     rng = np.random.default_rng(3)
     seeds = [11, 12, 13, 14]
-    planned_seen = 0
+    planned_seen: Counter[str] = Counter()
     real_open = talks_module.open_session
 
     def per_round(plan: Any, parties: Any, rng: Any, planned: bool = False) -> Any:
         return real_open(plan, parties, rng, planned=False)
 
     def counting(plan: Any, parties: Any, rng: Any, planned: bool = False) -> Any:
-        nonlocal planned_seen
         session = real_open(plan, parties, rng, planned=planned)
-        planned_seen += type(session).__name__ == "PlannedAlternatingOffers"
+        planned_seen[type(session).__name__] += 1
         return session
 
     for case in CASES:
@@ -282,4 +283,6 @@ def test_talks_computed_whole_run_as_the_per_round_sessions(
         slow = simulate_tables(sc, seeds, labels)
         for name in TABLES:
             pd.testing.assert_frame_equal(fast[name], slow[name], obj=f"{case.name}: {name}")
-    assert planned_seen > 20  # the planned sessions were the ones played
+    # the planned sessions were the ones played
+    assert planned_seen["PlannedAlternatingOffers"] > 20
+    assert planned_seen["PlannedSingleText"] > 2

@@ -15,14 +15,21 @@ from diplosim.negotiation import (
     AlternatingOffers,
     Issue,
     LinearAdditiveUtility,
+    Mediator,
     OutcomeSpace,
     Party,
     RubinsteinEquilibrium,
+    SingleText,
     TimeDependent,
     TitForTat,
 )
 from diplosim.negotiation.context import Setting
-from diplosim.negotiation.planned import PlannedAlternatingOffers, plannable
+from diplosim.negotiation.planned import (
+    PlannedAlternatingOffers,
+    PlannedSingleText,
+    plannable,
+    plannable_text,
+)
 from diplosim.negotiation.trace import NegotiationResult
 from diplosim.negotiation.utilities import Limit
 
@@ -166,3 +173,53 @@ def test_only_time_dependent_and_tit_for_tat_are_planned() -> None:
     assert not plannable(eq)
     with pytest.raises(ValueError, match="time-dependent or tit-for-tat"):
         PlannedAlternatingOffers(space, eq, deadline=5, rng=np.random.default_rng(0))
+
+
+@given(problems(), st.integers(2, 3), st.sampled_from(["centre", "nash"]),
+       st.floats(0.02, 0.5), st.integers(0, 2**31), st.lists(st.integers(0, 9), max_size=8))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_planned_single_text_equals_the_per_round_one(
+    problem: tuple[OutcomeSpace, list[Party], int, int, int], n: int, start: str, step: float,
+    seed: int, chunks: list[int],
+) -> None:
+    """Step by step and in jumps: the same result, offers, text and stream (the next number
+    drawn after any number of rounds) as SingleText; the mediator draws from the stream."""
+    space, parties, deadline, _, resolution = problem
+    parties = [Party(f"p{i}", parties[i % 2].utility, TimeDependent(e=0.3 + i))
+               for i in range(n)]
+    mediator = Mediator(step=step, start=start)
+    kw = {"deadline": deadline, "resolution": resolution, "mediator": mediator}
+    slow = SingleText(space, parties, rng=np.random.default_rng(seed), **kw)
+    fast = PlannedSingleText(space, parties, rng=np.random.default_rng(seed), **kw)
+    assert plannable_text(parties, mediator)
+    for k in [*chunks, 1, deadline]:
+        slow.advance(k)
+        fast.advance(k)
+        assert (fast.round, fast.played, fast.done, fast.reason) \
+            == (slow.round, slow.played, slow.done, slow.reason)
+        assert fast.text.tolist() == slow.text.tolist()
+        assert fast.rng.bit_generator.state == slow.rng.bit_generator.state
+        same(fast.result(), slow.result())
+        assert [(o.round, o.party, o.deal.tolist(), o.utilities, o.seen) for o in fast.offers] \
+            == [(o.round, o.party, o.deal.tolist(), o.utilities, o.seen) for o in slow.offers]
+    assert fast.done
+
+
+def test_only_time_dependent_parties_and_the_mediator_plan_a_single_text() -> None:
+    space = OutcomeSpace((Issue.continuous("a"),))
+    u = LinearAdditiveUtility.create(space, {"a": 1}, {"a": 1.0})
+    w = LinearAdditiveUtility.create(space, {"a": 1}, {"a": 0.0})
+    td = [Party("x", u, TimeDependent()), Party("y", w, TimeDependent(e=2))]
+    assert plannable_text(td, None)
+
+    class Own(TimeDependent):  # a subclass may play otherwise
+        pass
+
+    class Other(Mediator):
+        pass
+
+    own = [td[0], Party("y", w, Own())]
+    assert not plannable_text(own, None)
+    assert not plannable_text(td, Other())
+    with pytest.raises(ValueError, match="time-dependent parties"):
+        PlannedSingleText(space, own, deadline=5, rng=np.random.default_rng(0))

@@ -39,7 +39,6 @@ from diplosim.engine.talks import Now, Talks, ripe_window, window_reading
 from diplosim.engine.tension import Tension, TensionRates
 from diplosim.engine.terms import PER_TERM, Terms, dyad_state
 from diplosim.io.errors import InputError
-from diplosim.negotiation.planned import PlannedAlternatingOffers
 from diplosim.scenario import Scenario
 from diplosim.scenario.compile import Compiled, CompiledEvent
 from diplosim.scenario.rates import hazards
@@ -409,8 +408,8 @@ class Batch:
         self._talks_window = np.zeros((c.step.window_values, len(active)))
         # each talks' state as the step reads it (Talks.idle), kept up to date by _refresh
         self._in_session = np.zeros(len(active), dtype=bool)
-        # Talks in a planned session (PlannedAlternatingOffers), whose steps only count rounds
-        # until it ends: the rounds it has yet to play (-1: no such session), and the rounds
+        # Talks in a session computed whole (negotiation.planned), whose steps only count
+        # rounds until it ends: the rounds it has yet to play (-1: no such session), and the rounds
         # played in steps the batch skipped, given to the session before its talks step again
         self._rounds_left = np.full(len(active), -1, dtype=np.int64)
         self._owed = np.zeros(len(active), dtype=np.int64)
@@ -606,7 +605,7 @@ class Batch:
         talks = self._talks[i][1]
         session = talks.session
         self._in_session[i] = session is not None
-        left = session.rounds_left if isinstance(session, PlannedAlternatingOffers) else None
+        left = None if session is None or session.reads_situation else session.rounds_left
         self._rounds_left[i] = -1 if left is None else left
         self._in_force[i] = talks.in_force is not None
         self._cooldown[i] = talks.cooldown_until

@@ -13,18 +13,31 @@ as its target reads the offers before it. The steps then only count rounds, and
 The results equal :class:`AlternatingOffers`' bit for bit (tests/test_planned.py); a scenario's
 talks open sessions this way (``open_session(..., planned=True)``), a session file the
 per-round way.
+
+:class:`PlannedSingleText` does the same for a single-text session between time-dependent
+parties and the built-in :class:`Mediator`: the mediator's revisions draw from the session's
+stream, so the rounds are computed ahead on a copy of it, and the session's own stream is set,
+whenever rounds are played, to where those rounds leave it — the stream's numbers after a
+planned session are those after the per-round one, however far it went.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from diplosim.negotiation.context import IntArray, Offer
-from diplosim.negotiation.issues import OutcomeSpace
+from diplosim.negotiation.issues import FloatArray, OutcomeSpace
 from diplosim.negotiation.measures import TOL
-from diplosim.negotiation.protocols import AlternatingOffers, Party
+from diplosim.negotiation.protocols import (
+    MEDIATOR,
+    AlternatingOffers,
+    Mediator,
+    Party,
+    SingleText,
+)
 from diplosim.negotiation.strategies import TimeDependent, TitForTat
 from diplosim.negotiation.trace import Action, EndReason, NegotiationResult, TraceEvent
 
@@ -75,8 +88,8 @@ class PlannedAlternatingOffers(AlternatingOffers):
     def rounds_left(self) -> int | None:
         """The rounds the session has yet to play before it ends (by agreement or at the
         deadline); None until its first round computes them."""
-        if self._rows is None or self.done:
-            return None if self._rows is None else 0
+        if self._rows is None:
+            return None
         last = self.setting.deadline - 1 if self._accept_at is None else self._accept_at
         return last + 1 - self.played
 
@@ -197,4 +210,146 @@ class PlannedAlternatingOffers(AlternatingOffers):
         self._written = self.played
 
 
-__all__ = ["PLANNED_STRATEGIES", "PlannedAlternatingOffers", "plannable"]
+def plannable_text(parties: Sequence[Party], mediator: Mediator | None) -> bool:
+    """True if a single-text session between ``parties`` with ``mediator`` can be computed
+    ahead."""
+    return (mediator is None or type(mediator) is Mediator) and all(
+        type(p.strategy) is TimeDependent for p in parties)
+
+
+class PlannedSingleText(SingleText):
+    """:class:`SingleText` between time-dependent parties, with the built-in mediator: its rounds
+    computed when the first is played, on a copy of the session's stream (see the module)."""
+
+    reads_situation = False
+
+    def __init__(
+        self,
+        space: OutcomeSpace,
+        parties: Sequence[Party],
+        *,
+        deadline: int,
+        rng: np.random.Generator,
+        mediator: Mediator | None = None,
+        resolution: int = 101,
+    ) -> None:
+        super().__init__(space, parties, deadline=deadline, rng=rng, mediator=mediator,
+                         resolution=resolution)
+        if not plannable_text(self.parties, mediator):
+            raise ValueError("a planned single text needs time-dependent parties and the "
+                             "built-in mediator")
+        self._texts: list[FloatArray] = []  # the text after 0, 1, ... rounds
+        self._signs: list[list[bool]] = []  # per round, each party's signature
+        #: per round but the agreeing one: the mediator's draft, the parties vetoing it, and
+        #: the stream's state after the round
+        self._drafts: list[tuple[FloatArray, list[int], Mapping[str, Any]]] = []
+        self._accept_at: int | None = None  # the round in which every party signs
+        self._written = -1
+
+    @property
+    def rounds_left(self) -> int | None:
+        if not self._texts:
+            return None
+        last = self.setting.deadline - 1 if self._accept_at is None else self._accept_at
+        return last + 1 - self.played
+
+    def _plan(self) -> None:
+        """Every round up to the agreement or the deadline, as SingleText plays them."""
+        s = self.setting
+        n, deadline = len(self.parties), s.deadline
+        r = [float(v) for v in s.reservations]
+        later = []  # per party and round: its utility of what it would propose next (AC_next)
+        for i, p in enumerate(self.parties):
+            strategy = p.strategy
+            assert isinstance(strategy, TimeDependent)
+            f = strategy.concessions(deadline)[1:]
+            best = float(s.best_utilities[i])
+            later.append(s.single_utilities[s.pick_rows(i, r[i] + (1.0 - f) * (best - r[i])),
+                                            i].tolist())
+        ahead = np.random.Generator(type(self.rng.bit_generator)(0))
+        ahead.bit_generator.state = self.rng.bit_generator.state
+        text = self.text
+        self._texts.append(text)
+        for t in range(deadline):
+            u_text = s.utility_of(text)
+            signs = [u_text[i] >= r[i] - TOL and u_text[i] >= later[i][t] - TOL
+                     for i in range(n)]
+            self._signs.append(signs)
+            if all(signs):
+                self._accept_at = t
+                return
+            draft = self.mediator.revise(text, s.space, ahead)
+            u_new = s.utility_of(draft)
+            vetoes = [i for i in range(n) if u_new[i] < u_text[i] - TOL]
+            self._drafts.append((draft, vetoes, ahead.bit_generator.state))
+            if not vetoes:
+                text = draft
+            self._texts.append(text)
+
+    def step(self) -> None:
+        self.advance(1)
+
+    def advance(self, rounds: int) -> None:
+        """Play up to ``rounds`` rounds at once: the same state (text, stream) as as many
+        :meth:`step`."""
+        if self.done or rounds <= 0:
+            return
+        if not self._texts:
+            self._plan()
+        deadline = self.setting.deadline
+        last = deadline - 1 if self._accept_at is None else self._accept_at
+        self.played += min(rounds, last + 1 - self.played)
+        revised = min(self.played, len(self._drafts))  # rounds that drew a revision
+        if revised:
+            self.rng.bit_generator.state = self._drafts[revised - 1][2]
+        self.text = self._texts[revised]
+        if self.played <= last:
+            self.round = self.played
+        elif self._accept_at is not None:
+            self.round = last
+            self._deal = np.asarray(self.text, dtype=np.float64).copy()
+            self._agreement_round = last
+            self._reason = EndReason.AGREEMENT
+        else:
+            self.round = deadline
+            self._reason = EndReason.DEADLINE
+
+    def result(self) -> NegotiationResult:
+        if self._written != self.played:
+            self._write()
+        return super().result()
+
+    def _write(self) -> None:
+        """The offers and trace events of the rounds played, as SingleText writes them."""
+        s = self.setting
+        del self.offers[1:]  # the initial text stays
+        events = self._events[:1]
+        names = [p.name for p in self.parties]
+
+        def log(who: str, t: int, action: Action, deal: FloatArray, note: str = "") -> None:
+            events.append(TraceEvent(len(events), t, who, action,
+                                     tuple(float(v) for v in deal), s.utility_of(deal), note))
+
+        for t in range(self.played):
+            text = self._texts[t]
+            for i, ok in enumerate(self._signs[t]):
+                log(names[i], t, Action.ACCEPT if ok else Action.REJECT, text)
+            if t == self._accept_at:
+                log("", t, Action.AGREE, text)
+                break
+            draft, vetoes, _ = self._drafts[t]
+            self.offers.append(Offer(t, -1, draft, s.utility_of(draft), len(self.offers)))
+            log(MEDIATOR, t, Action.PROPOSE, draft, "revision")
+            for i in vetoes:
+                log(names[i], t, Action.VETO, draft)
+            if not vetoes:
+                log(MEDIATOR, t, Action.MOVE, draft)
+        if self.done and self._deal is None:
+            events.append(TraceEvent(len(events), max(self.played - 1, 0), "",
+                                     Action.BREAKDOWN, note=str(self._reason)))
+        self._events = events
+        self._written = self.played
+
+
+__all__ = ["PLANNED_STRATEGIES", "PlannedAlternatingOffers", "PlannedSingleText", "plannable",
+           "plannable_text"]

@@ -113,6 +113,13 @@ class Session(ABC):
         """Why the session ended (``ongoing`` while not done)."""
         return self._reason
 
+    @property
+    def rounds_left(self) -> int | None:
+        """The rounds the session has yet to play before it ends, if known in advance (a
+        session computed whole, :mod:`~diplosim.negotiation.planned`, once its first round is
+        played); None if not."""
+        return None
+
     def advance(self, rounds: int) -> None:
         """Play up to ``rounds`` rounds, fewer if the session ends (as many :meth:`step`)."""
         for _ in range(rounds):

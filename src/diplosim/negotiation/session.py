@@ -25,7 +25,12 @@ from diplosim.io.validation import problems_from, validate_document
 from diplosim.io.yamlio import Document, parse_yaml, read_yaml, require_mapping
 from diplosim.negotiation.context import ProtocolKind
 from diplosim.negotiation.issues import MAX_GRID, Issue, IssueKind, OutcomeSpace
-from diplosim.negotiation.planned import PlannedAlternatingOffers, plannable
+from diplosim.negotiation.planned import (
+    PlannedAlternatingOffers,
+    PlannedSingleText,
+    plannable,
+    plannable_text,
+)
 from diplosim.negotiation.protocols import (
     AlternatingOffers,
     Mediator,
@@ -570,9 +575,10 @@ def open_session(plan: SessionPlan, parties: Sequence[Party], rng: np.random.Gen
                  planned: bool = False) -> Session:
     """A session of ``plan``'s protocol between ``parties`` (the plan's, or the same with other
     reservation values, as talks in a scenario open them) drawing from ``rng``. ``planned``:
-    an alternating-offers session the parties' strategies allow is computed whole
-    (:class:`~diplosim.negotiation.planned.PlannedAlternatingOffers`: the same results, faster;
-    its offers and trace are written when its result is asked)."""
+    an alternating-offers or single-text session the parties' strategies allow is computed
+    whole (:class:`~diplosim.negotiation.planned.PlannedAlternatingOffers`,
+    :class:`~diplosim.negotiation.planned.PlannedSingleText`: the same results and stream,
+    faster; their offers and trace are written when their result is asked)."""
     spec = plan.spec
     kw: dict[str, Any] = {"deadline": spec.deadline, "rng": rng, "resolution": spec.resolution}
     cls = plan.protocol
@@ -580,7 +586,9 @@ def open_session(plan: SessionPlan, parties: Sequence[Party], rng: np.random.Gen
         session = PlannedAlternatingOffers if planned and plannable(parties) else cls
         return session(plan.space, parties, first=plan.first, **kw)
     if cls is SingleText:
-        return SingleText(plan.space, parties, mediator=plan.mediator, **kw)
+        text = (PlannedSingleText if planned and plannable_text(parties, plan.mediator)
+                else SingleText)
+        return text(plan.space, parties, mediator=plan.mediator, **kw)
     return cls(plan.space, parties, **kw)
 
 

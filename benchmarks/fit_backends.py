@@ -1,0 +1,101 @@
+"""The small joint fit on one process, on local processes and on a dask.distributed cluster.
+
+    python benchmarks/fit_backends.py                           # 100 particles, 2 generations
+    python benchmarks/fit_backends.py --population 200 --workers 2
+
+Runs ``diplosim calibrate --joint --population P --generations G --seed 1`` at this checkout
+with ``--backend serial``, ``--backend process --workers W`` and ``--backend dask --scheduler
+ADDRESS``, where the cluster is started as a user starts one: ``dask scheduler`` and ``dask
+worker --nworkers W --nthreads 1`` as separate processes on this machine (stopped at the end).
+Prints each wall time, its speed-up over serial, and whether the three posteriors and
+generation tables are equal (a fit gives the same numbers on any backend). The fits' folders
+live in a temporary folder removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fit(out: Path, population: int, generations: int, backend: list[str]) -> float:
+    argv = [sys.executable, "-m", "diplosim", "calibrate", "--joint", "--population",
+            str(population), "--generations", str(generations), "--seed", "1", "--out", str(out),
+            *backend]
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def same_fit(a: Path, b: Path) -> bool:
+    import pandas as pd
+
+    return all(pd.read_parquet(a / name).equals(pd.read_parquet(b / name))
+               for name in ("posterior.parquet", "generations.parquet"))
+
+
+def dask_cluster(tmp: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], str]:
+    """A scheduler and ``workers`` single-threaded workers, as separate processes."""
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
+    info = tmp / "scheduler.json"
+    log = open(tmp / "dask.log", "wb")  # noqa: SIM115 - open while the cluster runs
+    procs = [subprocess.Popen([dask, "scheduler", "--scheduler-file", str(info), "--port", "0",
+                               "--dashboard-address", ":0"], stdout=log, stderr=log)]
+    for _ in range(100):
+        if info.exists() and info.stat().st_size:
+            break
+        time.sleep(0.2)
+    procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(info), "--nworkers",
+                                   str(workers), "--nthreads", "1", "--dashboard-address", ":0"],
+                                  stdout=log, stderr=log, cwd=ROOT))
+    from distributed import Client
+
+    address = json.loads(info.read_text())["address"]
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(workers, timeout=60)
+    return procs, address
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--population", type=int, default=100)
+    parser.add_argument("--generations", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="fit_backends_") as name:
+        tmp = Path(name)
+        size = (args.population, args.generations)
+        times = {"serial": fit(tmp / "serial", *size, ["--backend", "serial"])}
+        print(f"serial: {times['serial']:.1f} s", flush=True)
+        times["process"] = fit(tmp / "process", *size,
+                               ["--backend", "process", "--workers", str(args.workers)])
+        print(f"process ({args.workers} workers): {times['process']:.1f} s", flush=True)
+        procs, address = dask_cluster(tmp, args.workers)
+        try:
+            times["dask"] = fit(tmp / "dask", *size,
+                                ["--backend", "dask", "--scheduler", address])
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                proc.wait(timeout=30)
+        print(f"dask ({args.workers} workers at {address}): {times['dask']:.1f} s", flush=True)
+        same = all(same_fit(tmp / "serial", tmp / b) for b in ("process", "dask"))
+    print(f"small joint fit (population {args.population}, {args.generations} generations, "
+          f"seed 1) at {head}: " + ", ".join(
+              f"{b} {t:.1f} s ({times['serial'] / t:.2f}x serial)" for b, t in times.items())
+          + f"; posteriors and generations {'equal' if same else 'DIFFERENT'}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
