@@ -7,7 +7,8 @@
 Each round runs ``diplosim calibrate --joint --population P --generations G --seed 1 --backend
 serial`` once at this checkout and once at COMMIT (a temporary git worktree of it, run with this
 environment's Python and packages), alternating which goes first, and prints the wall times and
-their ratio. The worktree and the fits' folders live in a temporary folder removed at the end.
+their ratio, and whether the two fits' posteriors and generation tables are equal. The worktree
+and the fits' folders live in a temporary folder removed at the end.
 
 ``--simulations N`` times instead the joint fit's simulations themselves: N parameter sets drawn
 from the structure's priors (a fixed stream), each simulated once with its own seed on the eight
@@ -60,6 +61,14 @@ print(json.dumps({"cpu": time.process_time() - start, "discrepancies": out}))
 """
 
 
+def same_fit(a: Path, b: Path) -> bool:
+    """The two fits' posteriors and generation tables are equal."""
+    import pandas as pd
+
+    return all(pd.read_parquet(a / name).equals(pd.read_parquet(b / name))
+               for name in ("posterior.parquet", "generations.parquet"))
+
+
 def simulations(tree: Path, n: int, structure: str) -> dict:
     import json
 
@@ -104,6 +113,7 @@ def main() -> int:
                     times[which].append(seconds)
                     print(f"round {r + 1}: {which} ({head if which == 'this' else args.against})"
                           f" {seconds:.1f} s", flush=True)
+                same &= same_fit(Path(tmp) / f"this_{r}", Path(tmp) / f"old_{r}")
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                            check=False, capture_output=True)
@@ -115,8 +125,9 @@ def main() -> int:
         return 0 if same else 1
     print(f"small joint fit (population {args.population}, {args.generations} generations, "
           f"seed 1, serial): {head} {this:.1f} s, {args.against} {then:.1f} s, "
-          f"{then / this:.2f}x faster")
-    return 0
+          f"{then / this:.2f}x faster; posteriors and generations "
+          f"{'the same' if same else 'DIFFERENT'}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from diplosim.plotting import (
     plot_survival,
     plot_time_series,
     save,
+    write_run_figures,
 )
 from diplosim.plotting.network import levels_at
 from diplosim.plotting.runs import at_risk, closure_spans, survival_frame
@@ -309,6 +310,25 @@ def test_saved_files_are_byte_identical_for_the_same_results(runs: RunSet,
         first = save(plot_network(runs, step=30), tmp_path / f"a.{fmt}").read_bytes()
         second = save(plot_network(runs, step=30), tmp_path / f"b.{fmt}").read_bytes()
         assert first == second, fmt
+
+
+def test_run_draws_from_memory_the_figures_read_back_from_its_files(tmp_path: Path) -> None:
+    """diplosim run draws its figures from the tables in memory while a thread writes the
+    files: the figures are byte for byte those drawn from the folder read back, and every
+    table is written."""
+    from diplosim.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "scenarios" / "mission_closure.yaml"), "--reps", "3",
+                 "--quiet", "--out", str(out)]) == 0
+    again = write_run_figures(out, tmp_path / "again")
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(p.name for p in again)
+    for path in again:
+        assert (out / "figures" / path.name).read_bytes() == path.read_bytes(), path.name
+    tables = read_runset(out).tables
+    assert set(tables) == {p.stem for p in (out / "csv").glob("*.csv")}
+    for name, frame in tables.items():
+        assert len(frame) == len(pd.read_csv(out / "csv" / f"{name}.csv")), name
 
 
 def test_baseline_network(runs: RunSet, tmp_path: Path) -> None:

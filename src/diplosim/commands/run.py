@@ -16,7 +16,7 @@ from diplosim.io.overrides import parse_assignments
 from diplosim.io.progress import Progress
 from diplosim.results.posterior import posterior_record, read_posterior
 from diplosim.results.replicate import replication_seeds, seed_label
-from diplosim.results.runset import command_line, now, versions, write_runset
+from diplosim.results.runset import RunSet, command_line, now, versions, write_runset
 from diplosim.results.tables import simulate_tables
 from diplosim.scenario import Scenario, load_scenario
 from diplosim.scenario.dates import period_of
@@ -88,8 +88,8 @@ def run_command(args: argparse.Namespace) -> int:
     figures: list[Path] = []
 
     def draw(folder: Path) -> None:  # into the new folder, before it is moved into place
-        if not args.no_plots:
-            figures.extend(_draw(folder))
+        if not args.no_plots:  # from the tables in memory, not read back
+            figures.extend(_draw(folder, RunSet(folder, tables, provenance)))
 
     write_runset(out, tables, provenance, csv=not args.no_csv, overwrite=args.overwrite,
                  before_publish=draw)
@@ -106,7 +106,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _draw(out: Path) -> list[Path]:
+def _draw(out: Path, runs: RunSet) -> list[Path]:
     try:
         plotting = importlib.import_module("diplosim.plotting")
     except ModuleNotFoundError:
@@ -114,7 +114,7 @@ def _draw(out: Path) -> list[Path]:
     draw = getattr(plotting, "write_run_figures", None)
     if draw is None:
         return []
-    paths: list[Path] = draw(out)
+    paths: list[Path] = draw(out, runs=runs)
     return paths
 
 

@@ -6,6 +6,7 @@ import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -21,6 +22,9 @@ from diplosim.io.outputs import (
     write_json,
 )
 from diplosim.plotting.style import style
+
+if TYPE_CHECKING:
+    from diplosim.results.runset import RunSet
 
 # The first bytes of each format: a file is replaced only by a figure of its own format.
 _SIGNATURES = {"png": (b"\x89PNG",), "pdf": (b"%PDF",), "svg": (b"<?xml", b"<svg")}
@@ -95,16 +99,18 @@ def _check_kinds(kinds: list[str] | None, allowed: tuple[str, ...]) -> list[str]
 def write_run_figures(results: str | Path, out: str | Path | None = None,
                       kinds: list[str] | None = None, fmt: str = "png", *,
                       dyad: str | None = None, replication: int = 0,
-                      step: int | None = None) -> list[Path]:
+                      step: int | None = None, runs: RunSet | None = None) -> list[Path]:
     """Draw the standard figures of a ``diplosim run`` folder into ``out`` (default
     ``<results>/figures``); return their paths. ``dyad`` picks the time series' dyad (default:
     the first whose missions closed), ``replication`` the timeline's and network's replication,
-    ``step`` the network's step (default: the first mission closure)."""
+    ``step`` the network's step (default: the first mission closure). ``runs``: the folder's
+    tables already in memory (``diplosim run`` draws from the tables it has just written)
+    instead of reading them back."""
     from diplosim.plotting.network import plot_network
     from diplosim.plotting.runs import plot_channel_timeline, plot_survival, plot_time_series
     from diplosim.results.runset import read_runset
 
-    runs = read_runset(results)
+    runs = read_runset(results) if runs is None else runs
     chosen = _check_kinds(kinds, RUN_KINDS)
     dyads = list(dict.fromkeys(runs.dyads["dyad"].astype(str)))
     if dyad is not None and dyad not in dyads:

@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -100,6 +101,9 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
                  before_publish: Callable[[Path], object] | None = None) -> Path:
     """Write a results folder atomically: everything goes into a temporary folder beside it
     (``before_publish(tmp)`` may add to it, e.g. figures), which is then renamed into place.
+    The tables are written by a thread while ``before_publish`` runs (Arrow's writers release
+    the GIL, so figures drawn from the tables in memory and the files overlap): it must not read
+    the tables' files.
 
     ``out_dir`` must be new, empty, or — with ``overwrite`` — the results of an earlier run
     holding only files diplosim wrote (:func:`diplosim.io.outputs.claim_folder`); the earlier
@@ -108,16 +112,23 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
     claim_folder(out, "run", overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
+    if csv:
+        (tmp / "csv").mkdir()
+
+    def write_tables() -> None:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd")
             if csv:
-                (tmp / "csv").mkdir(exist_ok=True)
                 write_csv(df, tmp / "csv" / f"{name}.csv")
-        marked = {"format": FORMAT, "kind": "run", **provenance}
-        (tmp / RESULTS_MARKER).write_text(json.dumps(marked, indent=2, default=str))
-        if before_publish is not None:
-            before_publish(tmp)
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the writer on any exit
+            written = pool.submit(write_tables)
+            marked = {"format": FORMAT, "kind": "run", **provenance}
+            (tmp / RESULTS_MARKER).write_text(json.dumps(marked, indent=2, default=str))
+            if before_publish is not None:
+                before_publish(tmp)
+            written.result()
         if out.is_dir() and any(out.iterdir()):
             claim_folder(out, "run", overwrite=overwrite)  # still only our files
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
