@@ -69,3 +69,14 @@ def test_the_fit_cost_benchmark_runs_at_a_tiny_size() -> None:
     figures = json.loads(done.stdout.splitlines()[-1])
     assert figures["particles_on_axis"] == 3
     assert figures["alone_seconds_per_particle"] > 0
+
+
+@pytest.mark.slow
+def test_the_fit_backends_benchmark_runs_at_a_tiny_size() -> None:
+    """Serial, local processes and a Dask cluster started as processes: the same posterior."""
+    pytest.importorskip("distributed")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fit_backends.py"),
+                           "--population", "10", "--generations", "1"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "posteriors and generations equal" in done.stdout.splitlines()[-1]
