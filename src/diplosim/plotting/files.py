@@ -6,7 +6,6 @@ import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -22,9 +21,7 @@ from diplosim.io.outputs import (
     write_json,
 )
 from diplosim.plotting.style import style
-
-if TYPE_CHECKING:
-    from diplosim.results.runset import RunSet
+from diplosim.results.runset import RunSet
 
 # The first bytes of each format: a file is replaced only by a figure of its own format.
 _SIGNATURES = {"png": (b"\x89PNG",), "pdf": (b"%PDF",), "svg": (b"<?xml", b"<svg")}
