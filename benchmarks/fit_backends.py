@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fit_bench import same_fit  # this folder's: the posteriors and generations equal
@@ -38,26 +40,39 @@ def fit(out: Path, population: int, generations: int, backend: list[str]) -> flo
     return time.perf_counter() - start
 
 
-def dask_cluster(tmp: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], str]:
-    """A scheduler and ``workers`` single-threaded workers, as separate processes."""
-    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
-    info = tmp / "scheduler.json"
-    log = open(tmp / "dask.log", "wb")  # noqa: SIM115 - open while the cluster runs
-    procs = [subprocess.Popen([dask, "scheduler", "--scheduler-file", str(info), "--port", "0",
-                               "--dashboard-address", ":0"], stdout=log, stderr=log)]
-    for _ in range(100):
-        if info.exists() and info.stat().st_size:
-            break
-        time.sleep(0.2)
-    procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(info), "--nworkers",
-                                   str(workers), "--nthreads", "1", "--dashboard-address", ":0"],
-                                  stdout=log, stderr=log, cwd=ROOT))
+@contextmanager
+def dask_cluster(tmp: Path, workers: int) -> Iterator[str]:
+    """A scheduler and ``workers`` single-threaded workers, as separate processes, while the
+    block runs (its address); stopped on any exit, their output in ``tmp/dask.log``."""
     from distributed import Client
 
-    address = json.loads(info.read_text())["address"]
-    with Client(address, timeout="30s") as client:
-        client.wait_for_workers(workers, timeout=60)
-    return procs, address
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
+    info = tmp / "scheduler.json"
+    procs: list[subprocess.Popen[bytes]] = []
+    with open(tmp / "dask.log", "wb") as log:
+        try:
+            procs.append(subprocess.Popen([dask, "scheduler", "--scheduler-file", str(info),
+                                           "--port", "0", "--dashboard-address", ":0"],
+                                          stdout=log, stderr=log))
+            for _ in range(150):
+                if info.exists() and info.stat().st_size:
+                    break
+                time.sleep(0.2)
+            else:
+                raise SystemExit(f"the Dask scheduler did not start in 30 s (its output: "
+                                 f"{(tmp / 'dask.log').read_text(errors='replace')[-500:]})")
+            procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(info),
+                                           "--nworkers", str(workers), "--nthreads", "1",
+                                           "--dashboard-address", ":0"],
+                                          stdout=log, stderr=log, cwd=ROOT))
+            address = json.loads(info.read_text())["address"]
+            with Client(address, timeout="30s") as client:
+                client.wait_for_workers(workers, timeout=60)
+            yield address
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                proc.wait(timeout=30)
 
 
 def main() -> int:
@@ -76,14 +91,9 @@ def main() -> int:
         times["process"] = fit(tmp / "process", *size,
                                ["--backend", "process", "--workers", str(args.workers)])
         print(f"process ({args.workers} workers): {times['process']:.1f} s", flush=True)
-        procs, address = dask_cluster(tmp, args.workers)
-        try:
+        with dask_cluster(tmp, args.workers) as address:
             times["dask"] = fit(tmp / "dask", *size,
                                 ["--backend", "dask", "--scheduler", address])
-        finally:
-            for proc in reversed(procs):
-                proc.terminate()
-                proc.wait(timeout=30)
         print(f"dask ({args.workers} workers at {address}): {times['dask']:.1f} s", flush=True)
         same = all(same_fit(tmp / "serial", tmp / b) for b in ("process", "dask"))
     print(f"small joint fit (population {args.population}, {args.generations} generations, "

@@ -331,7 +331,7 @@ class Talks:
         reservation = self.reservations(m)
         limits = ([self.win_sets.limits(p, plan.space.names) for p in range(2)]
                   if self.win_sets is not None else [(), ()])
-        parties = [Party(p.name, p.utility.with_reservation(float(r), tuple(lim)), p.strategy)
+        parties = [Party(p.name, p.utility.with_reservation(float(r), lim), p.strategy)
                    for p, r, lim in zip(plan.parties, reservation, limits, strict=True)]
         s = plan.spec
         self.plan = plan

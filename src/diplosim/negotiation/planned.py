@@ -1,5 +1,5 @@
-"""Alternating offers computed whole: the same session as :class:`AlternatingOffers`, as array
-code over its rounds.
+"""Sessions computed whole: :class:`AlternatingOffers` and :class:`SingleText` as array code
+over their rounds, with the same offers, trace, result and stream.
 
 Between parties whose strategies are the built-in :class:`TimeDependent` or :class:`TitForTat`,
 an alternating-offers session draws no random numbers and reads nothing of the run around it
@@ -8,34 +8,38 @@ alone. :class:`PlannedAlternatingOffers` computes them when its first round is p
 time-dependent parties every round at once (each party's targets ``F(t)`` for all rounds, the
 deals :meth:`Setting.pick_rows` offers at them, the responder's AC_next test on the
 single-deal utilities :attr:`Setting.single_utilities`); with a tit-for-tat party round by round,
-as its target reads the offers before it. The steps then only count rounds, and
-:meth:`~Session.result` writes the offers and the trace the rounds played would have written.
-The results equal :class:`AlternatingOffers`' bit for bit (tests/test_planned.py); a scenario's
-talks open sessions this way (``open_session(..., planned=True)``), a session file the
-per-round way.
+as its target reads the offers before it.
 
 :class:`PlannedSingleText` does the same for a single-text session between time-dependent
 parties and the built-in :class:`Mediator`: the mediator's revisions draw from the session's
 stream, so the rounds are computed ahead on a copy of it, and the session's own stream is set,
 whenever rounds are played, to where those rounds leave it — the stream's numbers after a
 planned session are those after the per-round one, however far it went.
+
+Both then only count rounds (:meth:`~Session.advance` jumps; :attr:`~Session.rounds_left` is
+known), and :meth:`~Session.result` writes the offers and the trace the rounds played would
+have written. The results equal the per-round sessions' bit for bit
+(tests/negotiation/test_planned.py); a scenario's talks open sessions this way
+(``open_session(..., planned=True)``), a session file the per-round way.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from diplosim.negotiation.context import IntArray, Offer
-from diplosim.negotiation.issues import FloatArray, OutcomeSpace
+from diplosim.negotiation.issues import FloatArray
 from diplosim.negotiation.measures import TOL
 from diplosim.negotiation.protocols import (
     MEDIATOR,
     AlternatingOffers,
     Mediator,
     Party,
+    Session,
     SingleText,
 )
 from diplosim.negotiation.strategies import TimeDependent, TitForTat
@@ -50,76 +54,108 @@ def plannable(parties: Sequence[Party]) -> bool:
     return len(parties) == 2 and all(type(p.strategy) in PLANNED_STRATEGIES for p in parties)
 
 
-class PlannedAlternatingOffers(AlternatingOffers):
-    """:class:`AlternatingOffers` between time-dependent or tit-for-tat parties, its rounds
-    computed at once when the first is played. ``offers`` and the trace are written when
-    :meth:`result` is asked (until then ``offers`` is empty); :meth:`advance` jumps over the
-    rounds between."""
+def plannable_text(parties: Sequence[Party], mediator: Mediator | None) -> bool:
+    """True if a single-text session between ``parties`` with ``mediator`` can be computed
+    ahead."""
+    return (mediator is None or type(mediator) is Mediator) and all(
+        type(p.strategy) is TimeDependent for p in parties)
+
+
+class _Planned(Session):
+    """What the sessions computed whole share: the rounds planned when the first is played
+    (:meth:`_plan`), then played in jumps, the trace written when the result is asked. They
+    take their protocol's arguments."""
 
     reads_situation = False
+    _refused: ClassVar[str]  # why the parties cannot be planned
 
-    def __init__(
-        self,
-        space: OutcomeSpace,
-        parties: Sequence[Party],
-        *,
-        deadline: int,
-        rng: np.random.Generator,
-        first: int = 0,
-        resolution: int = 101,
-    ) -> None:
-        super().__init__(space, parties, deadline=deadline, rng=rng, first=first,
-                         resolution=resolution)
-        if not plannable(self.parties):
-            raise ValueError("a planned session needs two time-dependent or tit-for-tat parties")
-        self._rows: IntArray | None = None  # the offer of each round, up to the last
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self._plannable():
+            raise ValueError(self._refused)
+        self._planned = False
         self._accept_at: int | None = None  # the round whose offer is accepted; None: none
         self._written = -1  # the rounds played when offers and trace were last written
 
-    def _round(self) -> None:
-        if self._rows is None:
-            self._rows, self._accept_at = self._plan()
-        if self.round == self._accept_at:
-            self._deal = self.setting.known_deal(self._rows[self.round])
-            self._agreement_round = self.round
-            self._reason = EndReason.AGREEMENT
+    @abstractmethod
+    def _plannable(self) -> bool: ...
+
+    @abstractmethod
+    def _plan(self) -> None:
+        """Every round up to the agreement (setting ``_accept_at``) or the deadline."""
+
+    @abstractmethod
+    def _agreed(self) -> FloatArray:
+        """The deal agreed in round ``_accept_at``."""
+
+    @abstractmethod
+    def _write(self) -> None:
+        """The offers and trace events of the rounds played, as the per-round session writes
+        them."""
+
+    def _moved(self) -> None:
+        """What the session shows after rounds were played (its text, its stream): nothing."""
+
+    @property
+    def _last(self) -> int:
+        """The session's last round: the agreeing one, or the deadline's."""
+        return self.setting.deadline - 1 if self._accept_at is None else self._accept_at
 
     @property
     def rounds_left(self) -> int | None:
-        """The rounds the session has yet to play before it ends (by agreement or at the
-        deadline); None until its first round computes them."""
-        if self._rows is None:
-            return None
-        last = self.setting.deadline - 1 if self._accept_at is None else self._accept_at
-        return last + 1 - self.played
+        return self._last + 1 - self.played if self._planned else None
+
+    def step(self) -> None:
+        self.advance(1)
 
     def advance(self, rounds: int) -> None:
-        """Play up to ``rounds`` rounds at once: the same state as as many :meth:`step`."""
+        """Play up to ``rounds`` rounds at once: the same state as as many :meth:`step` of the
+        per-round session."""
         if self.done or rounds <= 0:
             return
-        if self._rows is None:
-            self._rows, self._accept_at = self._plan()
-        deadline = self.setting.deadline
-        last = deadline - 1 if self._accept_at is None else self._accept_at  # its last round
-        k = min(rounds, last + 1 - self.played)
-        self.played += k
+        if not self._planned:
+            self._plan()
+            self._planned = True
+        last = self._last
+        self.played += min(rounds, last + 1 - self.played)
+        self._moved()
         if self.played <= last:
-            self.round += k
+            self.round = self.played
         elif self._accept_at is not None:
             self.round = last
-            self._round()  # the agreement
+            self._deal = self._agreed()
+            self._agreement_round = last
+            self._reason = EndReason.AGREEMENT
         else:
-            self.round = deadline
-            self._end(EndReason.DEADLINE)
+            self.round = self.setting.deadline
+            self._reason = EndReason.DEADLINE
 
-    def _end(self, reason: EndReason) -> None:
-        self._reason = reason  # its trace event is written with the others by result()
+    def result(self) -> NegotiationResult:
+        if self._written != self.played:
+            self._write()
+            self._written = self.played
+        return super().result()
 
-    def _plan(self) -> tuple[IntArray, int | None]:
-        """The offer of every round and the round whose offer is accepted (None: none)."""
+
+class PlannedAlternatingOffers(_Planned, AlternatingOffers):
+    """:class:`AlternatingOffers` between time-dependent or tit-for-tat parties, its rounds
+    computed at once when the first is played. ``offers`` and the trace are written when
+    :meth:`result` is asked (until then ``offers`` is empty)."""
+
+    _refused = "a planned session needs two time-dependent or tit-for-tat parties"
+    _rows: IntArray  # the offer of each round, up to the last (set by _plan)
+
+    def _plannable(self) -> bool:
+        return plannable(self.parties)
+
+    def _agreed(self) -> FloatArray:
+        return self.setting.known_deal(self._rows[self._last])
+
+    def _plan(self) -> None:
         s = self.setting
         if all(type(p.strategy) is TimeDependent for p in self.parties):
-            return self._plan_time_dependent()
+            self._plan_time_dependent()
+            return
         single = s.single_utilities
         r = [float(v) for v in s.reservations]
         best = [s.best_utility(i) for i in (0, 1)]
@@ -149,10 +185,11 @@ class PlannedAlternatingOffers(AlternatingOffers):
             u = theirs[q][-1]
             later = int(s.pick_rows(q, np.array([target(q, t + 1)]))[0])
             if u >= r[q] - TOL and u >= float(single[later, q]) - TOL:
-                return np.array(rows, dtype=np.intp), t
-        return np.array(rows, dtype=np.intp), None
+                self._accept_at = t
+                break
+        self._rows = np.array(rows, dtype=np.intp)
 
-    def _plan_time_dependent(self) -> tuple[IntArray, int | None]:
+    def _plan_time_dependent(self) -> None:
         """Both parties time-dependent: every round at once."""
         s = self.setting
         deadline = s.deadline
@@ -171,90 +208,50 @@ class PlannedAlternatingOffers(AlternatingOffers):
         # AC_next: individually rational and at least what the responder would offer next
         ok = (u >= r[responder] - TOL) & (
             u >= s.single_utilities[picks[responder, t + 1], responder] - TOL)
-        if not ok.any():
-            return rows, None
-        at = int(np.argmax(ok))
-        return rows[: at + 1], at
-
-    def result(self) -> NegotiationResult:
-        if self._written != self.played:
-            self._write()
-        return super().result()
+        self._rows = rows
+        if ok.any():
+            self._accept_at = int(np.argmax(ok))
+            self._rows = rows[: self._accept_at + 1]
 
     def _write(self) -> None:
-        """The offers and trace events of the rounds played, as the per-round session writes
-        them."""
         s = self.setting
         names = [p.name for p in self.parties]
         self.offers = []
         events: list[TraceEvent] = []
-        rows = self._rows if self._rows is not None else np.zeros(0, dtype=np.intp)
         single = s.single_utilities  # utility_of's numbers for each deal
         for t in range(self.played):
             p = (self.first + t) % 2
-            deal = s.deal(rows[t])
-            utilities = tuple(single[rows[t]].tolist())
+            deal = s.deal(self._rows[t])
+            utilities = tuple(single[self._rows[t]].tolist())
             vec = tuple(deal.tolist())
             self.offers.append(Offer(t, p, deal, utilities, t))
             events.append(TraceEvent(len(events), t, names[p], Action.OFFER, vec, utilities))
             action = Action.ACCEPT if t == self._accept_at else Action.REJECT
             events.append(TraceEvent(len(events), t, names[1 - p], action, vec, utilities))
-        if self._deal is not None:
-            events.append(TraceEvent(len(events), self.round, "", Action.AGREE,
-                                     tuple(float(v) for v in self._deal),
-                                     s.utility_of(self._deal)))
-        elif self.done:
-            events.append(TraceEvent(len(events), max(self.played - 1, 0), "",
-                                     Action.BREAKDOWN, note=str(self._reason)))
+        if self.done:
+            events.append(self._closing_event(len(events)))
         self._events = events
-        self._written = self.played
 
 
-def plannable_text(parties: Sequence[Party], mediator: Mediator | None) -> bool:
-    """True if a single-text session between ``parties`` with ``mediator`` can be computed
-    ahead."""
-    return (mediator is None or type(mediator) is Mediator) and all(
-        type(p.strategy) is TimeDependent for p in parties)
-
-
-class PlannedSingleText(SingleText):
+class PlannedSingleText(_Planned, SingleText):
     """:class:`SingleText` between time-dependent parties, with the built-in mediator: its rounds
     computed when the first is played, on a copy of the session's stream (see the module)."""
 
-    reads_situation = False
+    _refused = "a planned single text needs time-dependent parties and the built-in mediator"
+    # set by _plan: the text after 0, 1, ... rounds; per round each party's signature; per
+    # round but the agreeing one the mediator's draft, the parties vetoing it and the stream's
+    # state after the round
+    _texts: list[FloatArray]
+    _signs: list[list[bool]]
+    _drafts: list[tuple[FloatArray, list[int], Mapping[str, Any]]]
 
-    def __init__(
-        self,
-        space: OutcomeSpace,
-        parties: Sequence[Party],
-        *,
-        deadline: int,
-        rng: np.random.Generator,
-        mediator: Mediator | None = None,
-        resolution: int = 101,
-    ) -> None:
-        super().__init__(space, parties, deadline=deadline, rng=rng, mediator=mediator,
-                         resolution=resolution)
-        if not plannable_text(self.parties, mediator):
-            raise ValueError("a planned single text needs time-dependent parties and the "
-                             "built-in mediator")
-        self._texts: list[FloatArray] = []  # the text after 0, 1, ... rounds
-        self._signs: list[list[bool]] = []  # per round, each party's signature
-        #: per round but the agreeing one: the mediator's draft, the parties vetoing it, and
-        #: the stream's state after the round
-        self._drafts: list[tuple[FloatArray, list[int], Mapping[str, Any]]] = []
-        self._accept_at: int | None = None  # the round in which every party signs
-        self._written = -1
+    def _plannable(self) -> bool:
+        return plannable_text(self.parties, self.mediator)
 
-    @property
-    def rounds_left(self) -> int | None:
-        if not self._texts:
-            return None
-        last = self.setting.deadline - 1 if self._accept_at is None else self._accept_at
-        return last + 1 - self.played
+    def _agreed(self) -> FloatArray:
+        return np.asarray(self.text, dtype=np.float64).copy()
 
     def _plan(self) -> None:
-        """Every round up to the agreement or the deadline, as SingleText plays them."""
         s = self.setting
         n, deadline = len(self.parties), s.deadline
         r = [float(v) for v in s.reservations]
@@ -269,7 +266,7 @@ class PlannedSingleText(SingleText):
         ahead = np.random.Generator(type(self.rng.bit_generator)(0))
         ahead.bit_generator.state = self.rng.bit_generator.state
         text = self.text
-        self._texts.append(text)
+        self._texts, self._signs, self._drafts = [text], [], []
         for t in range(deadline):
             u_text = s.utility_of(text)
             signs = [u_text[i] >= r[i] - TOL and u_text[i] >= later[i][t] - TOL
@@ -286,41 +283,13 @@ class PlannedSingleText(SingleText):
                 text = draft
             self._texts.append(text)
 
-    def step(self) -> None:
-        self.advance(1)
-
-    def advance(self, rounds: int) -> None:
-        """Play up to ``rounds`` rounds at once: the same state (text, stream) as as many
-        :meth:`step`."""
-        if self.done or rounds <= 0:
-            return
-        if not self._texts:
-            self._plan()
-        deadline = self.setting.deadline
-        last = deadline - 1 if self._accept_at is None else self._accept_at
-        self.played += min(rounds, last + 1 - self.played)
+    def _moved(self) -> None:
         revised = min(self.played, len(self._drafts))  # rounds that drew a revision
         if revised:
             self.rng.bit_generator.state = self._drafts[revised - 1][2]
         self.text = self._texts[revised]
-        if self.played <= last:
-            self.round = self.played
-        elif self._accept_at is not None:
-            self.round = last
-            self._deal = np.asarray(self.text, dtype=np.float64).copy()
-            self._agreement_round = last
-            self._reason = EndReason.AGREEMENT
-        else:
-            self.round = deadline
-            self._reason = EndReason.DEADLINE
-
-    def result(self) -> NegotiationResult:
-        if self._written != self.played:
-            self._write()
-        return super().result()
 
     def _write(self) -> None:
-        """The offers and trace events of the rounds played, as SingleText writes them."""
         s = self.setting
         del self.offers[1:]  # the initial text stays
         events = self._events[:1]
@@ -335,8 +304,7 @@ class PlannedSingleText(SingleText):
             for i, ok in enumerate(self._signs[t]):
                 log(names[i], t, Action.ACCEPT if ok else Action.REJECT, text)
             if t == self._accept_at:
-                log("", t, Action.AGREE, text)
-                break
+                break  # the agreement: the closing event
             draft, vetoes, _ = self._drafts[t]
             self.offers.append(Offer(t, -1, draft, s.utility_of(draft), len(self.offers)))
             log(MEDIATOR, t, Action.PROPOSE, draft, "revision")
@@ -344,11 +312,9 @@ class PlannedSingleText(SingleText):
                 log(names[i], t, Action.VETO, draft)
             if not vetoes:
                 log(MEDIATOR, t, Action.MOVE, draft)
-        if self.done and self._deal is None:
-            events.append(TraceEvent(len(events), max(self.played - 1, 0), "",
-                                     Action.BREAKDOWN, note=str(self._reason)))
+        if self.done:
+            events.append(self._closing_event(len(events)))
         self._events = events
-        self._written = self.played
 
 
 __all__ = ["PLANNED_STRATEGIES", "PlannedAlternatingOffers", "PlannedSingleText", "plannable",

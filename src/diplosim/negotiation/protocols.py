@@ -235,24 +235,21 @@ class Session(ABC):
         self._deal = np.asarray(deal, dtype=np.float64).copy()
         self._agreement_round = self.round
         self._reason = EndReason.AGREEMENT
-        self._events.append(
-            TraceEvent(
-                len(self._events),
-                self.round,
-                "",
-                Action.AGREE,
-                tuple(float(v) for v in self._deal),
-                self.setting.utility_of(self._deal),
-            )
-        )
+        self._events.append(self._closing_event(len(self._events)))
 
     def _end(self, reason: EndReason) -> None:
         self._reason = reason
-        self._events.append(
-            TraceEvent(
-                len(self._events), max(self.played - 1, 0), "", Action.BREAKDOWN, note=str(reason)
-            )
-        )
+        self._events.append(self._closing_event(len(self._events)))
+
+    def _closing_event(self, index: int) -> TraceEvent:
+        """The trace's last event, event ``index``, of a session that has ended: the agreement,
+        or the breakdown."""
+        if self._deal is not None:
+            return TraceEvent(index, self.round, "", Action.AGREE,
+                              tuple(float(v) for v in self._deal),
+                              self.setting.utility_of(self._deal))
+        return TraceEvent(index, max(self.played - 1, 0), "", Action.BREAKDOWN,
+                          note=str(self._reason))
 
 
 class AlternatingOffers(Session):

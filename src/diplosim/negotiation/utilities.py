@@ -22,7 +22,7 @@ so the party neither accepts it nor, conceding from its best deal, offers it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
@@ -107,12 +107,12 @@ class LinearAdditiveUtility:
         if not 0.0 <= reservation < 1.0:
             raise ValueError(f"reservation must be in [0, 1), got {reservation}")
         w = np.asarray(self.weights, dtype=np.float64)
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(weights=tuple(float(v) for v in w / w.sum()), reservation=reservation,
+                      limits=limits)
         out = object.__new__(LinearAdditiveUtility)
-        for name in ("space", "ideal", "scores", "discount"):
-            object.__setattr__(out, name, getattr(self, name))
-        object.__setattr__(out, "weights", tuple(float(v) for v in w / w.sum()))
-        object.__setattr__(out, "reservation", reservation)
-        object.__setattr__(out, "limits", limits)
+        for name, value in values.items():
+            object.__setattr__(out, name, value)
         return out
 
     @classmethod

@@ -21,7 +21,7 @@ from diplosim.io.outputs import (
     write_json,
 )
 from diplosim.plotting.style import style
-from diplosim.results.runset import RunSet
+from diplosim.results.runset import RunSet, read_runset
 
 # The first bytes of each format: a file is replaced only by a figure of its own format.
 _SIGNATURES = {"png": (b"\x89PNG",), "pdf": (b"%PDF",), "svg": (b"<?xml", b"<svg")}
@@ -105,7 +105,6 @@ def write_run_figures(results: str | Path, out: str | Path | None = None,
     instead of reading them back."""
     from diplosim.plotting.network import plot_network
     from diplosim.plotting.runs import plot_channel_timeline, plot_survival, plot_time_series
-    from diplosim.results.runset import read_runset
 
     runs = read_runset(results) if runs is None else runs
     chosen = _check_kinds(kinds, RUN_KINDS)

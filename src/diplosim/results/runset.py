@@ -112,8 +112,6 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
     claim_folder(out, "run", overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    if csv:
-        (tmp / "csv").mkdir()
 
     def write_tables() -> None:
         for name, df in tables.items():
@@ -122,6 +120,8 @@ def write_runset(out_dir: str | Path, tables: dict[str, pd.DataFrame],
                 write_csv(df, tmp / "csv" / f"{name}.csv")
 
     try:
+        if csv:
+            (tmp / "csv").mkdir()
         with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the writer on any exit
             written = pool.submit(write_tables)
             marked = {"format": FORMAT, "kind": "run", **provenance}
