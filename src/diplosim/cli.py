@@ -12,7 +12,8 @@ import atexit
 import os
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
 from diplosim.commands.parsers import build_parser
 
@@ -32,6 +33,27 @@ def _on_sigterm(signum: int, frame: object) -> None:
     if os.getpid() != _MAIN_PID:  # a forked worker (pyabc's) told to stop: no traceback
         os._exit(143)
     raise Terminated()
+
+
+def _lost_interrupts(previous: Callable[[sys.UnraisableHookArgs], object]
+                     ) -> Callable[[sys.UnraisableHookArgs], None]:
+    """An unraisable-exception hook: an interrupt (Ctrl-C, or SIGTERM's :class:`Terminated`)
+    raised while Python ran a finalizer — a ``__del__`` or a weak reference's callback — is
+    ignored there, and the command would run on. The signal is sent again a moment later, from
+    another thread, once the finalizer has returned, so it reaches the command as any other
+    (lost again in another finalizer, it comes here again). Other exceptions go to
+    ``previous``."""
+
+    def hook(info: sys.UnraisableHookArgs) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt) and os.getpid() == _MAIN_PID:
+            again = signal.SIGTERM if isinstance(info.exc_value, Terminated) else signal.SIGINT
+            timer = threading.Timer(0.01, os.kill, (os.getpid(), again))
+            timer.daemon = True
+            timer.start()
+            return
+        previous(info)
+
+    return hook
 
 
 INTERRUPTED = "interrupted ({}): nothing half-written was left; what was complete is kept{}"
@@ -69,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _MAIN_PID = os.getpid()
     parser = build_parser()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = _lost_interrupts(unraisable)
     args = argparse.Namespace()
     try:
         args = parser.parse_args(argv)  # inside: an argument's type may read the file system
@@ -108,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = unraisable
 
 
 if __name__ == "__main__":  # pragma: no cover
